@@ -1,0 +1,320 @@
+/**
+ * The run configuration: its schema (validated at the boundary, once), its defaults and
+ * the derived values every actor needs. Workers receive the resolved config and trust it.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+export const CONSUMER_KINDS = ['cpu-kernel', 'cpu-all', 'thread-kernel', 'thread-user', 'thread-all'] as const;
+export type ConsumerKind = (typeof CONSUMER_KINDS)[number];
+export type ConsumerMode = 'ring' | 'continuous';
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const workloadSchema = z.strictObject({
+  /** Simulated threads (tids 1..threads). Each CPU runs one per timeslice; CPUs with none run idle. */
+  threads: int(1, 65_535).optional(),
+  /** Address spaces (mm); threads are spread over them round-robin. */
+  addressSpaces: int(1, 4_096).optional(),
+  /** Branches per timeslice: every CPU reschedules at each multiple (virtual time). */
+  timesliceBranches: int(64, 1e9).optional(),
+  /** Probability that a migration happens at a timeslice boundary. */
+  migrationRate: z.number().min(0).max(1).optional(),
+  /** Syscalls, exceptions and interrupts per 1,000 branches in user mode. */
+  syscallRate: z.number().min(0).max(500).optional(),
+  exceptionRate: z.number().min(0).max(500).optional(),
+  interruptRate: z.number().min(0).max(500).optional(),
+  /** Mean kernel branches per kernel path (syscall, exception, interrupt). */
+  kernelPathMean: int(1, 100_000).optional(),
+  /** Fraction of kernel paths that contain an interrupts-disabled section. */
+  irqsOffRate: z.number().min(0).max(1).optional(),
+  /** Length of an interrupts-disabled section, in branches. */
+  irqsOffBranches: int(1, 1e9).optional(),
+});
+
+const consumerSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+  kind: z.enum(CONSUMER_KINDS),
+  /** CPU id for cpu-* kinds, tid for thread-* kinds. */
+  target: int(0, 65_535),
+  mode: z.enum(['ring', 'continuous']),
+  /** Ring: records kept. Continuous: records per callback buffer. */
+  size: int(4, 1 << 26),
+});
+
+export const configSchema = z.strictObject({
+  seed: int(0, 0xffff_ffff).optional(),
+  cpus: int(1, 256).optional(),
+  /** Branches executed per CPU. */
+  branches: int(1, Number.MAX_SAFE_INTEGER).optional(),
+  /** Hardware buffer size (absolute maximum), in records. */
+  bufferRecords: int(16, 1 << 26).optional(),
+  /** Interrupt threshold, in records from the buffer base (<= bufferRecords). */
+  thresholdRecords: int(1, 1 << 26).optional(),
+  /** Records the CPU writes after crossing the threshold before it takes the PMI. */
+  skidRecords: int(0, 1 << 20).optional(),
+  /** Records written between two publishes of the DS index. */
+  batchRecords: int(1, 1 << 16).optional(),
+  /** Spare buffers in the free pool shared by all CPUs (spare-swap). */
+  spares: int(0, 4_096).optional(),
+  design: z.string().min(1).optional(),
+  /** Hardware record format: 64 (24 B) or 32 (12 B); one value for all CPUs or one per CPU. */
+  format: z.union([z.literal(64), z.literal(32), z.array(z.union([z.literal(64), z.literal(32)]))]).optional(),
+  /** ds_cpl capability (hardware CPL filtering); one value or one per CPU. */
+  dsCpl: z.union([z.boolean(), z.array(z.boolean())]).optional(),
+  /** Kernel-only views: show the real user PC, or the USER pseudo-PC. */
+  userPc: z.enum(['hide', 'show']).optional(),
+  /** Callback buffers per continuous consumer. */
+  consumerBuffers: int(2, 1_024).optional(),
+  /** What the coordinator does when a continuous consumer has no free buffer. */
+  consumerPolicy: z.enum(['wait', 'drop']).optional(),
+  /** Check every consumer against the oracle (the sink is a consumer too: it costs speed). */
+  check: z.boolean().optional(),
+  /** Memory the run may allocate for buffers, in MiB. */
+  memoryBudgetMiB: int(1, 1 << 24).optional(),
+  /** Watchdog: an actor without progress for this long ends the run. */
+  watchdogMs: int(100, 3_600_000).optional(),
+  workload: workloadSchema.optional(),
+  consumers: z.array(consumerSchema).max(4_096).optional(),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+
+export interface ConsumerSpec {
+  id: string;
+  kind: ConsumerKind;
+  target: number;
+  mode: ConsumerMode;
+  size: number;
+}
+
+export interface WorkloadConfig {
+  threads: number;
+  addressSpaces: number;
+  timesliceBranches: number;
+  migrationRate: number;
+  syscallRate: number;
+  exceptionRate: number;
+  interruptRate: number;
+  kernelPathMean: number;
+  irqsOffRate: number;
+  irqsOffBranches: number;
+}
+
+export interface SimConfig {
+  seed: number;
+  cpus: number;
+  branches: number;
+  bufferRecords: number;
+  thresholdRecords: number;
+  skidRecords: number;
+  batchRecords: number;
+  spares: number;
+  design: string;
+  /** Per CPU. */
+  format: (32 | 64)[];
+  /** Per CPU. */
+  dsCpl: boolean[];
+  userPc: 'hide' | 'show';
+  consumerBuffers: number;
+  consumerPolicy: 'wait' | 'drop';
+  check: boolean;
+  memoryBudgetMiB: number;
+  watchdogMs: number;
+  workload: WorkloadConfig;
+  consumers: ConsumerSpec[];
+}
+
+export const DEFAULT_WORKLOAD: WorkloadConfig = {
+  threads: 0, // 0: two per CPU
+  addressSpaces: 0, // 0: one per two threads
+  timesliceBranches: 20_000,
+  migrationRate: 0.25,
+  syscallRate: 8,
+  exceptionRate: 2,
+  interruptRate: 2,
+  kernelPathMean: 24,
+  irqsOffRate: 0.05,
+  irqsOffBranches: 64,
+};
+
+export const DEFAULTS = {
+  seed: 1,
+  cpus: 4,
+  branches: 500_000,
+  bufferRecords: 4_096,
+  skidRecords: 8,
+  batchRecords: 256,
+  spares: 4,
+  design: 'spare-swap',
+  format: 64 as const,
+  dsCpl: true,
+  userPc: 'hide' as const,
+  consumerBuffers: 8,
+  consumerPolicy: 'wait' as const,
+  check: true,
+  memoryBudgetMiB: 2_048,
+  watchdogMs: 10_000,
+};
+
+/** Turn the first zod issue into a ConfigError naming the field and the accepted range. */
+export function configErrorFromZod(err: z.ZodError, input: unknown, prefix = ''): ConfigError {
+  const issue = err.issues[0]!;
+  const path = issue.path.map(String);
+  const field = prefix + (path.length ? path.join('.') : '(config)');
+  let value: unknown = input;
+  for (const p of issue.path) value = value == null ? undefined : (value as Record<PropertyKey, unknown>)[p as PropertyKey];
+  let accepted = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as unknown as { keys: string[] }).keys;
+    return new ConfigError(
+      prefix + [...path, keys[0]].join('.'),
+      keys[0],
+      'a known field' + didYouMean(keys[0]!, knownFieldsAt(path)),
+    );
+  }
+  if (issue.code === 'too_small' || issue.code === 'too_big') {
+    const r = rangeOf(issue.path);
+    if (r) accepted = r;
+  }
+  if (issue.code === 'invalid_type') accepted = `${(issue as unknown as { expected: string }).expected}` + (rangeOf(issue.path) ? ` (${rangeOf(issue.path)})` : '');
+  return new ConfigError(field, value, accepted);
+}
+
+function rangeOf(path: PropertyKey[]): string | undefined {
+  let s: z.ZodTypeAny | undefined = configSchema;
+  for (const p of path) {
+    s = unwrap(s);
+    if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodTypeAny>)[String(p)];
+    else if (s instanceof z.ZodArray) s = s.element as z.ZodTypeAny;
+    else return undefined;
+  }
+  s = unwrap(s);
+  if (s instanceof z.ZodNumber) {
+    const lo = s.minValue, hi = s.maxValue;
+    const isInt = s.isInt;
+    return `${isInt ? 'an integer' : 'a number'} from ${lo} to ${hi === Number.MAX_SAFE_INTEGER ? '2^53-1' : hi}`;
+  }
+  return undefined;
+}
+
+function unwrap(s: z.ZodTypeAny | undefined): z.ZodTypeAny | undefined {
+  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault) s = s.unwrap() as z.ZodTypeAny;
+  return s;
+}
+
+function knownFieldsAt(path: string[]): string[] {
+  let s: z.ZodTypeAny | undefined = configSchema;
+  for (const p of path) {
+    s = unwrap(s);
+    if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodTypeAny>)[p];
+    else if (s instanceof z.ZodArray) s = s.element as z.ZodTypeAny;
+  }
+  s = unwrap(s);
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+}
+
+/** ", did you mean X?" when a known name is within edit distance 2 (or a prefix match). */
+export function didYouMean(word: string, known: readonly string[]): string {
+  let best = '';
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(word.toLowerCase(), k.toLowerCase());
+    if (d < bestD) { bestD = d; best = k; }
+  }
+  return best && (bestD <= 2 || best.toLowerCase().startsWith(word.toLowerCase())) ? ` (did you mean "${best}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}
+
+function perCpu<T>(v: T | T[] | undefined, cpus: number, dflt: T, field: string): T[] {
+  if (v === undefined) return Array.from({ length: cpus }, () => dflt);
+  if (!Array.isArray(v)) return Array.from({ length: cpus }, () => v);
+  if (v.length !== cpus) throw new ConfigError(field, v, `one value, or an array of exactly ${cpus} values (one per CPU)`);
+  return v.slice();
+}
+
+/** The default consumers: a continuous cpu-all on every CPU and a "last N" cpu-all ring on CPU 0. */
+export function defaultConsumers(cpus: number, bufferRecords: number): ConsumerSpec[] {
+  const list: ConsumerSpec[] = [];
+  for (let c = 0; c < cpus; c++) {
+    list.push({ id: `cpu${c}-all`, kind: 'cpu-all', target: c, mode: 'continuous', size: bufferRecords });
+  }
+  list.push({ id: 'cpu0-all-ring', kind: 'cpu-all', target: 0, mode: 'ring', size: 4_096 });
+  return list;
+}
+
+/** Validate raw input (flags merged over a config file) and fill in every default. */
+export function resolveConfig(input: unknown): SimConfig {
+  const parsed = configSchema.safeParse(input ?? {});
+  if (!parsed.success) throw configErrorFromZod(parsed.error, input);
+  const c = parsed.data;
+  const cpus = c.cpus ?? DEFAULTS.cpus;
+  const bufferRecords = c.bufferRecords ?? DEFAULTS.bufferRecords;
+  const skidRecords = c.skidRecords ?? DEFAULTS.skidRecords;
+  // Default headroom: an eighth of the buffer, and at least the skid plus a batch of annotations.
+  const thresholdRecords = c.thresholdRecords ?? Math.max(1, Math.min(bufferRecords - Math.min(skidRecords + 8, bufferRecords >> 1), Math.floor(bufferRecords * 7 / 8)));
+  if (thresholdRecords > bufferRecords) {
+    throw new ConfigError('thresholdRecords', thresholdRecords, `an integer from 1 to bufferRecords (${bufferRecords})`);
+  }
+  const w = { ...DEFAULT_WORKLOAD, ...(c.workload ?? {}) };
+  if (!w.threads) w.threads = Math.min(65_535, 2 * cpus);
+  if (!w.addressSpaces) w.addressSpaces = Math.max(1, Math.ceil(w.threads / 2));
+  if (w.addressSpaces > w.threads) {
+    throw new ConfigError('workload.addressSpaces', w.addressSpaces, `an integer from 1 to workload.threads (${w.threads})`);
+  }
+  if (w.syscallRate + w.exceptionRate + w.interruptRate > 500) {
+    throw new ConfigError('workload.syscallRate', w.syscallRate, 'rates whose sum (syscall + exception + interrupt) is at most 500 per 1,000 branches');
+  }
+  const consumers: ConsumerSpec[] = (c.consumers ?? defaultConsumers(cpus, bufferRecords)).map((s, i) => ({
+    id: s.id ?? `${s.kind.startsWith('cpu') ? 'cpu' : 'tid'}${s.target}-${s.kind.split('-')[1]}${s.mode === 'ring' ? '-ring' : ''}`,
+    kind: s.kind,
+    target: s.target,
+    mode: s.mode,
+    size: s.size,
+  }));
+  const ids = new Set<string>();
+  consumers.forEach((s, i) => {
+    if (ids.has(s.id)) throw new ConfigError(`consumers.${i}.id`, s.id, 'an id not used by another consumer');
+    ids.add(s.id);
+    if (s.kind.startsWith('cpu') && s.target >= cpus) {
+      throw new ConfigError(`consumers.${i}.target`, s.target, `a CPU id from 0 to ${cpus - 1}`);
+    }
+    if (s.kind.startsWith('thread') && (s.target < 1 || s.target > w.threads)) {
+      throw new ConfigError(`consumers.${i}.target`, s.target, `a tid from 1 to ${w.threads}`);
+    }
+  });
+  return {
+    seed: c.seed ?? DEFAULTS.seed,
+    cpus,
+    branches: c.branches ?? DEFAULTS.branches,
+    bufferRecords,
+    thresholdRecords,
+    skidRecords,
+    batchRecords: c.batchRecords ?? DEFAULTS.batchRecords,
+    spares: c.spares ?? DEFAULTS.spares,
+    design: c.design ?? DEFAULTS.design,
+    format: perCpu(c.format, cpus, DEFAULTS.format, 'format'),
+    dsCpl: perCpu(c.dsCpl, cpus, DEFAULTS.dsCpl, 'dsCpl'),
+    userPc: c.userPc ?? DEFAULTS.userPc,
+    consumerBuffers: c.consumerBuffers ?? DEFAULTS.consumerBuffers,
+    consumerPolicy: c.consumerPolicy ?? DEFAULTS.consumerPolicy,
+    check: c.check ?? DEFAULTS.check,
+    memoryBudgetMiB: c.memoryBudgetMiB ?? DEFAULTS.memoryBudgetMiB,
+    watchdogMs: c.watchdogMs ?? DEFAULTS.watchdogMs,
+    workload: w,
+    consumers,
+  };
+}

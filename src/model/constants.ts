@@ -1,0 +1,107 @@
+/**
+ * The constants users see in consumer streams (DESIGN.md §3, §8), in one place.
+ *
+ * Pseudo-PCs and markers share the non-canonical form 0x8000_0000_0000_00NN: bit 63 set
+ * with bits 48..62 clear is not canonical under 4- or 5-level paging, so no real x86-64
+ * address can be mistaken for one. They are kept as (hi, lo) u32 pairs because the data
+ * path never builds BigInts; `pseudoPc()` gives the BigInt for user code and docs.
+ */
+
+/** High word shared by every pseudo-PC and marker. */
+export const PSEUDO_HI = 0x8000_0000;
+
+/** Low byte (NN) of each pseudo-PC. */
+export const PseudoPc = {
+  /** Stands for "somewhere in user mode" in kernel-only views (userPc: "hide"). */
+  USER: 0x01,
+  /** Kernel entry through the `syscall` instruction (user-only views). */
+  SYSCALL: 0x02,
+  /** Kernel entry through `sysenter`. */
+  SYSENTER: 0x03,
+  /** Kernel entry through `int $0x80`. */
+  INT80: 0x04,
+  /** `from` of a cpu-all `switch_mm` annotation record; `to` is the incoming cr3 id. */
+  SWITCH_MM: 0x10,
+  /** `from` of a loss marker; `to` is the number of records lost there. */
+  LOSS: 0x11,
+  /** Exception vector v (0..31) is 0x20 + v. */
+  EXCEPTION_BASE: 0x20,
+} as const;
+
+export function pseudoPc(nn: number): bigint {
+  return (BigInt(PSEUDO_HI) << 32n) | BigInt(nn);
+}
+
+/** Flag bits of the uniform 64-bit consumer ABI (the `flags` u64). */
+export const Flags = {
+  /** Bit 4: the branch was predicted (as the hardware reports it). */
+  PREDICTED: 1 << 4,
+  /** Bit 62 (bit 30 of the high word): a `switch_mm` annotation record. */
+  ANNOTATION_HI: 1 << 30,
+  /** Bit 63 (bit 31 of the high word): a loss marker; bits 0..7 hold the cause code. */
+  LOSS_HI: 0x8000_0000,
+} as const;
+
+/** Loss causes: fixed names and the codes used in the stream format. */
+export const LossCause = {
+  'tracing-suspended': 1,
+  'no-spare-buffer': 2,
+  'past-absolute-maximum': 3,
+  'consumer-too-slow': 4,
+  'disabled-by-callback': 5,
+} as const;
+export type LossCauseName = keyof typeof LossCause | (string & {});
+
+/** Codes 1..15 are built-in causes; designs may register their own from 16 to 255. */
+export const LOSS_CAUSE_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(LossCause).map(([name, code]) => [code, name]),
+);
+
+export function lossCauseName(code: number): string {
+  return LOSS_CAUSE_NAMES[code] ?? `design-cause-${code}`;
+}
+
+/**
+ * Kinds of kernel entry from user mode, as recorded by the simulated kernel.
+ * Explicit entries (syscall-like and exceptions) are visible to user-only views;
+ * interrupts are not.
+ */
+export const EntryKind = {
+  SYSCALL: 1,
+  SYSENTER: 2,
+  INT80: 3,
+  /** Exception vector v is EXCEPTION_BASE + v. */
+  EXCEPTION_BASE: 0x20,
+  /** Asynchronous interrupt (vector not kept: user-only views never see it). */
+  INTERRUPT: 0x80,
+} as const;
+
+export function isExplicitEntry(kind: number): boolean {
+  return kind !== EntryKind.INTERRUPT && kind !== 0;
+}
+
+/** Pseudo-PC low byte (NN) naming an explicit entry kind. */
+export function entryPseudoPc(kind: number): number {
+  switch (kind) {
+    case EntryKind.SYSCALL: return PseudoPc.SYSCALL;
+    case EntryKind.SYSENTER: return PseudoPc.SYSENTER;
+    case EntryKind.INT80: return PseudoPc.INT80;
+    default:
+      if (kind >= EntryKind.EXCEPTION_BASE && kind < EntryKind.EXCEPTION_BASE + 32) {
+        return PseudoPc.EXCEPTION_BASE + (kind - EntryKind.EXCEPTION_BASE);
+      }
+      throw new RangeError(`entry kind ${kind} has no pseudo-PC (interrupts are invisible)`);
+  }
+}
+
+/** First address of the kernel half (>= 0xffff_8000_0000_0000 is kernel). */
+export const KERNEL_HALF_HI = 0xffff_8000;
+/** Simulated kernel text starts at 0xffff_ffff_8000_0000 (64-bit) ... */
+export const KERNEL_TEXT_HI = 0xffff_ffff;
+export const KERNEL_TEXT_LO = 0x8000_0000;
+/** ... and at 0xc000_0000 on CPUs with the 32-bit format (3G/1G split). */
+export const KERNEL32_BASE = 0xc000_0000;
+
+export function isKernelAddress(hi: number): boolean {
+  return hi >>> 0 >= KERNEL_HALF_HI;
+}

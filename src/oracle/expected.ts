@@ -1,0 +1,70 @@
+/**
+ * The expected stream of one consumer: the seeded workload regenerated epoch by epoch and
+ * passed through the view rules. Memory is one epoch of events and its view, whatever the
+ * length of the run.
+ */
+import type { ConsumerSpec, SimConfig } from '../model/config.js';
+import { EventChunk } from '../workload/events.js';
+import { epochCount, generateEpoch } from '../workload/generator.js';
+import { Schedule } from '../workload/schedule.js';
+import { applyView, RecordList } from './views.js';
+
+export class ExpectedStream {
+  private readonly schedule: Schedule;
+  private readonly chunk: EventChunk;
+  private readonly epochs: number;
+  private epoch = 0;
+  /** The current batch of expected records and the read position in it. */
+  readonly batch = new RecordList(4096);
+  pos = 0;
+  /** Records produced so far (all batches, including the current one). */
+  produced = 0;
+
+  constructor(private readonly cfg: SimConfig, private readonly spec: ConsumerSpec) {
+    this.schedule = new Schedule(cfg);
+    this.chunk = new EventChunk(cfg.workload.timesliceBranches);
+    this.epochs = epochCount(cfg);
+  }
+
+  /** Make sure a record is available at `pos`; false at the end of the stream. */
+  ensure(): boolean {
+    while (this.pos >= this.batch.length) {
+      if (!this.refill()) return false;
+    }
+    return true;
+  }
+
+  private refill(): boolean {
+    this.batch.clear();
+    this.pos = 0;
+    while (this.batch.length === 0) {
+      if (this.epoch >= this.epochs) return false;
+      this.schedule.seek(this.epoch);
+      const cpu = this.cpuInEpoch();
+      if (cpu >= 0) {
+        generateEpoch(this.cfg, this.schedule, cpu, this.chunk);
+        applyView(this.spec.kind, this.chunk, 0, this.chunk.length, this.cfg, this.batch);
+      }
+      this.epoch++;
+    }
+    this.produced += this.batch.length;
+    return true;
+  }
+
+  /** The CPU whose epoch this consumer sees, or -1 (a thread that does not run this epoch). */
+  private cpuInEpoch(): number {
+    if (this.spec.kind.startsWith('cpu')) return this.spec.target;
+    return this.schedule.running.indexOf(this.spec.target);
+  }
+
+  /** Count the whole stream (a fresh instance), without keeping it. */
+  static count(cfg: SimConfig, spec: ConsumerSpec): number {
+    const s = new ExpectedStream(cfg, spec);
+    let n = 0;
+    while (s.ensure()) {
+      n += s.batch.length - s.pos;
+      s.pos = s.batch.length;
+    }
+    return n;
+  }
+}

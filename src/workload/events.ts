@@ -1,0 +1,46 @@
+/**
+ * The ground-truth event chunk: what one CPU executed during one timeslice.
+ *
+ * Every event is one taken branch (one hardware BTS record). The chunk keeps the record
+ * in the 64-bit layout, ready to store, plus what the view rules and the simulated kernel
+ * need to know about it. Struct-of-arrays, preallocated and reused: the generator runs on
+ * the CPU's hot path and must not allocate per event.
+ *
+ *   rec[6i .. 6i+5]  fromLo, fromHi, toLo, toHi, flagsLo, flagsHi (always 0)
+ *   type[i]          EV_* | IRQS_OFF
+ *   aux[i]           ENTRY/RETURN: entry kind. SWITCH: incoming tid.
+ *   aux2[i]          SWITCH: incoming cr3 when the address space changes, else 0.
+ *   aux3[i]          SWITCH: the incoming thread's pending entry kind (what its return closes).
+ */
+export const EV_USER = 0; // user -> user
+export const EV_KERNEL = 1; // kernel -> kernel (nested interrupts included)
+export const EV_ENTRY = 2; // user -> kernel (syscall, exception, interrupt)
+export const EV_RETURN = 3; // kernel -> user
+export const EV_SWITCH = 4; // the switch_to branch (kernel -> kernel)
+export const EV_TYPE_MASK = 0x0f;
+/** The CPU has interrupts disabled at this event: a PMI stays pending. */
+export const IRQS_OFF = 0x80;
+
+export const REC_WORDS = 6;
+
+export class EventChunk {
+  rec: Uint32Array;
+  type: Uint8Array;
+  aux: Uint32Array;
+  aux2: Uint32Array;
+  aux3: Uint32Array;
+  /** Events in use. */
+  length = 0;
+  /** The thread all events of this chunk belong to (0: the idle task). */
+  tid = 0;
+  /** Virtual time (per-CPU event index) of event 0. */
+  start = 0;
+
+  constructor(readonly capacity: number) {
+    this.rec = new Uint32Array(capacity * REC_WORDS);
+    this.type = new Uint8Array(capacity);
+    this.aux = new Uint32Array(capacity);
+    this.aux2 = new Uint32Array(capacity);
+    this.aux3 = new Uint32Array(capacity);
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The seeded workload: what each CPU executes, timeslice by timeslice. A pure function of
+ * (config, seed): the CPU worker runs it to produce records, the oracle runs it again to
+ * know what should have been seen. Nothing here depends on thread timing.
+ *
+ * One epoch (timeslice) on one CPU, running thread T (prev P before it, N after it):
+ *
+ *   head   kernel branches finishing the switch (or timer tick), then the return to user
+ *          that T's canonical resume state names            (not at epoch 0: the trace
+ *                                                             starts with T in user mode)
+ *   body   user branches; syscalls, exceptions and interrupts, each an entry, a kernel
+ *          path (some with interrupts disabled) and a return to the right user PC
+ *   tail   an entry (timer interrupt, or T blocking in a syscall), kernel branches, and
+ *          the switch_to branch when N != T             (not in the last epoch: the run
+ *                                                             ends mid-timeslice)
+ *
+ * The idle task (tid 0) executes kernel branches only. All events of an epoch belong to
+ * T: the switch path up to and including switch_to is the outgoing thread's.
+ */
+import type { SimConfig } from '../model/config.js';
+import { EntryKind } from '../model/constants.js';
+import { KERNEL_LO_MIN, KERNEL_LO_SPAN, USER_LO_MIN, USER_LO_SPAN, userHi } from './addresses.js';
+import {
+  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER, EventChunk, IRQS_OFF, REC_WORDS,
+} from './events.js';
+import { hashKey, Rng } from './prng.js';
+import { cr3Of, mmOf, Schedule, syscallKind } from './schedule.js';
+
+const EXCEPTION_VECTORS = [14, 14, 14, 14, 3, 6, 13, 1];
+const PREDICTED = 1 << 4;
+const KERNEL_HI = 0xffff_ffff;
+
+export function epochCount(cfg: SimConfig): number {
+  return Math.ceil(cfg.branches / cfg.workload.timesliceBranches);
+}
+
+export function epochLength(cfg: SimConfig, epoch: number): number {
+  const e = cfg.workload.timesliceBranches;
+  return Math.min(e, cfg.branches - epoch * e);
+}
+
+/**
+ * Fill `out` with epoch `schedule.epoch` of `cpu`. `out.capacity` must be at least the
+ * timeslice.
+ */
+export function generateEpoch(cfg: SimConfig, schedule: Schedule, cpu: number, out: EventChunk): void {
+  const epoch = schedule.epoch;
+  const len = epochLength(cfg, epoch);
+  const last = epoch + 1 >= epochCount(cfg);
+  const w = cfg.workload;
+  const rng = new Rng(hashKey(cfg.seed, 0xe90c, cpu, epoch));
+  const T = schedule.running[cpu]!;
+  const P = schedule.previous[cpu]!;
+  const N = last ? -1 : schedule.next[cpu]!;
+  const rec = out.rec, type = out.type, aux = out.aux, aux2 = out.aux2, aux3 = out.aux3;
+  const uHi = T ? userHi(mmOf(T, cfg), cfg) : 0;
+  const sysKind = syscallKind(cfg);
+  let i = 0;
+
+  const put = (t: number, fLo: number, fHi: number, tLo: number, tHi: number): void => {
+    const o = i * REC_WORDS;
+    rec[o] = fLo; rec[o + 1] = fHi; rec[o + 2] = tLo; rec[o + 3] = tHi;
+    rec[o + 4] = (rng.next() & 7) !== 0 ? PREDICTED : 0; rec[o + 5] = 0;
+    type[i] = t; aux[i] = 0; aux2[i] = 0; aux3[i] = 0;
+    i++;
+  };
+  const kLo = (): number => KERNEL_LO_MIN + rng.below(KERNEL_LO_SPAN);
+  const uLo = (): number => USER_LO_MIN + rng.below(USER_LO_SPAN);
+  const kernelBranches = (n: number, irqsOff: number): void => {
+    for (let k = 0; k < n; k++) {
+      put(EV_KERNEL | (k < irqsOff ? IRQS_OFF : 0), kLo(), KERNEL_HI, kLo(), KERNEL_HI);
+    }
+  };
+
+  out.tid = T;
+  out.start = epoch * w.timesliceBranches;
+
+  // Tail length is fixed up front so the body knows where to stop.
+  let tailKernel = 0;
+  let tailLen = 0;
+  if (N >= 0) {
+    tailKernel = 1 + rng.below(3);
+    tailLen = (T ? 1 : 0) + tailKernel + (N !== T ? 1 : 0);
+  }
+  const bodyEnd = Math.max(0, len - tailLen);
+
+  // Head.
+  if (P >= 0 && i < bodyEnd) {
+    kernelBranches(Math.min(1 + rng.below(3), bodyEnd - i - (T ? 1 : 0)), 0);
+    if (T && i < bodyEnd) {
+      const rs = schedule.resumeState(T, schedule.lastRan[T - 1]!);
+      put(EV_RETURN, kLo(), KERNEL_HI, rs.pc, rs.pcHi);
+      aux[i - 1] = rs.kind;
+    }
+  }
+
+  // Body.
+  const pSys = w.syscallRate / 1000;
+  const pExc = pSys + w.exceptionRate / 1000;
+  const pIrq = pExc + w.interruptRate / 1000;
+  while (i < bodyEnd) {
+    if (!T) {
+      kernelBranches(1, 0);
+      continue;
+    }
+    const r = rng.next() / 0x1_0000_0000;
+    const room = bodyEnd - i;
+    if (r >= pIrq || room < 2) {
+      put(EV_USER, uLo(), uHi, uLo(), uHi);
+      continue;
+    }
+    let kind: number;
+    let from = uLo();
+    let back = from;
+    if (r < pSys) {
+      kind = sysKind;
+      back = from + 2;
+    } else if (r < pExc) {
+      const v = EXCEPTION_VECTORS[rng.below(EXCEPTION_VECTORS.length)]!;
+      kind = EntryKind.EXCEPTION_BASE + v;
+      if (v === 3) back = from + 1; // int3 traps after the instruction
+    } else {
+      kind = EntryKind.INTERRUPT;
+    }
+    let path = rng.below(2 * w.kernelPathMean);
+    let irqsOff = 0;
+    if (w.irqsOffRate > 0 && rng.chance(w.irqsOffRate)) {
+      irqsOff = w.irqsOffBranches;
+      path = Math.max(path, irqsOff);
+    }
+    path = Math.min(path, room - 2);
+    put(EV_ENTRY, from, uHi, kLo(), KERNEL_HI);
+    aux[i - 1] = kind;
+    kernelBranches(path, irqsOff);
+    put(EV_RETURN, kLo(), KERNEL_HI, back, uHi);
+    aux[i - 1] = kind;
+  }
+
+  // Tail.
+  if (N >= 0) {
+    if (T) {
+      const rs = schedule.resumeState(T, epoch);
+      put(EV_ENTRY, rs.kind === EntryKind.INTERRUPT ? rs.pc : rs.pc - 2, rs.pcHi, kLo(), KERNEL_HI);
+      aux[i - 1] = rs.kind;
+    }
+    kernelBranches(tailKernel, 0);
+    if (N !== T) {
+      put(EV_SWITCH, kLo(), KERNEL_HI, kLo(), KERNEL_HI);
+      aux[i - 1] = N;
+      if (N) {
+        const loaded = T ? mmOf(T, cfg) : schedule.loadedMm[cpu]!;
+        const nextMm = mmOf(N, cfg);
+        aux2[i - 1] = nextMm !== loaded ? cr3Of(nextMm) : 0;
+        aux3[i - 1] = schedule.resumeState(N, schedule.switchOutEpoch(N)).kind;
+      }
+    }
+  }
+  out.length = i;
+  if (i !== len) throw new Error(`internal: epoch ${epoch} of cpu ${cpu} generated ${i} events, wanted ${len}`);
+}
+
+/** Walks one CPU's epochs in order. */
+export class CpuWorkload {
+  readonly schedule: Schedule;
+  readonly epochs: number;
+  private nextEpoch = 0;
+
+  constructor(readonly cfg: SimConfig, readonly cpu: number) {
+    this.schedule = new Schedule(cfg);
+    this.epochs = epochCount(cfg);
+  }
+
+  /** Generate the next epoch into `out`; false when the workload is finished. */
+  fill(out: EventChunk): boolean {
+    if (this.nextEpoch >= this.epochs) return false;
+    this.schedule.seek(this.nextEpoch);
+    generateEpoch(this.cfg, this.schedule, this.cpu, out);
+    this.nextEpoch++;
+    return true;
+  }
+}
+
+export function newChunk(cfg: SimConfig): EventChunk {
+  return new EventChunk(cfg.workload.timesliceBranches);
+}
