@@ -1,0 +1,105 @@
+/**
+ * The consumers' side of the run: takes each continuous consumer's filled buffers as they
+ * are handed over (the consumer's callback), checks them against the oracle and dumps them
+ * if asked, then gives the buffer back. Rings are read once the coordinator finished.
+ *
+ * It is a consumer like any other: if it falls behind, the coordinator waits for it or
+ * drops with `consumer-too-slow`, as the configured policy says.
+ */
+import type { SimConfig } from '../model/config.js';
+import {
+  CONS_FREE_SEQ, CONS_FULL_SEQ, CONS_LEN, G_COORD_BELL, G_SINK_BELL, G_STOP, consWord, type Layout,
+} from '../mem/layout.js';
+import { runSync, type SharedMem } from '../mem/shared-mem.js';
+import { checkRing, StreamChecker, type CheckResult } from '../oracle/checker.js';
+import { ABI_RECORD_WORDS, consumerRegions, type ConsumerRegion } from './consumer-memory.js';
+import { DumpWriter } from './dump.js';
+
+export interface RingFinal {
+  entries: number;
+  overwritten: number;
+  lostTotal: number;
+}
+
+export class Sink {
+  private readonly regions: ConsumerRegion[];
+  private readonly checkers: (StreamChecker | null)[];
+  private readonly dumps: (DumpWriter | null)[];
+  private readonly freeSeq: number[];
+  private finishing = false;
+  recordsIn = 0;
+
+  constructor(
+    private readonly cfg: SimConfig,
+    private readonly mem: SharedMem,
+    private readonly layout: Layout,
+    private readonly cons: SharedArrayBuffer,
+    dumpDir: string | undefined,
+  ) {
+    this.regions = consumerRegions(cfg).regions;
+    this.checkers = cfg.consumers.map((s) => (cfg.check && s.mode === 'continuous' ? new StreamChecker(cfg, s) : null));
+    this.dumps = cfg.consumers.map((s) => (dumpDir ? new DumpWriter(dumpDir, s.id) : null));
+    this.freeSeq = cfg.consumers.map(() => 0);
+  }
+
+  /** Take every handed-over buffer. Returns how many were taken. */
+  poll(): number {
+    let n = 0;
+    const mem = this.mem;
+    this.cfg.consumers.forEach((spec, k) => {
+      if (spec.mode !== 'continuous') return;
+      const region = this.regions[k]!;
+      const full = runSync(mem.load(consWord(this.layout, k, CONS_FULL_SEQ)));
+      while (this.freeSeq[k]! < full) {
+        const j = this.freeSeq[k]! % region.buffers;
+        const len = runSync(mem.load(consWord(this.layout, k, CONS_LEN + j)));
+        const words = new Uint32Array(this.cons, region.offset + j * region.size * 24, len * ABI_RECORD_WORDS);
+        this.checkers[k]?.feed(words, 0, len);
+        this.dumps[k]?.write(words, 0, len);
+        this.recordsIn += len;
+        this.freeSeq[k]!++;
+        runSync(mem.add(consWord(this.layout, k, CONS_FREE_SEQ), 1));
+        runSync(mem.add(G_COORD_BELL, 1));
+        runSync(mem.notify(G_COORD_BELL));
+        n++;
+      }
+    });
+    return n;
+  }
+
+  async run(): Promise<void> {
+    const mem = this.mem;
+    let lastYield = Date.now();
+    for (;;) {
+      const bell = runSync(mem.load(G_SINK_BELL));
+      if (this.poll() === 0) {
+        if (this.finishing || runSync(mem.load(G_STOP)) !== 0) return;
+        runSync(mem.wait(G_SINK_BELL, bell, 5));
+      }
+      if (Date.now() - lastYield >= 5) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = Date.now();
+      }
+    }
+  }
+
+  /** After the coordinator finished: take the last buffers, read the rings, close. */
+  finish(rings: (RingFinal | null)[]): (CheckResult | null)[] {
+    this.finishing = true;
+    this.poll();
+    const out = this.cfg.consumers.map((spec, k) => {
+      if (spec.mode === 'continuous') return this.checkers[k]?.finish() ?? null;
+      const r = rings[k]!;
+      const region = this.regions[k]!;
+      const ring = new Uint32Array(this.cons, region.offset, region.size * ABI_RECORD_WORDS);
+      if (this.dumps[k]) {
+        const n = Math.min(r.entries, spec.size);
+        const first = r.entries > spec.size ? r.entries % spec.size : 0;
+        for (let i = 0; i < n; i++) this.dumps[k]!.write(ring, (first + i) % spec.size, 1);
+      }
+      return this.cfg.check ? checkRing(this.cfg, spec, ring, r.entries, r.overwritten, r.lostTotal) : null;
+    });
+    for (const d of this.dumps) d?.close();
+    return out;
+  }
+}

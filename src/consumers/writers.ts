@@ -1,0 +1,189 @@
+/**
+ * The kernel-side end of each consumer (the coordinator writes, the consumer reads):
+ * "last N" rings and continuous callback buffers, both in the uniform 64-bit ABI.
+ *
+ * Each writer keeps the data path's own account of what it did: records delivered,
+ * overwritten (ring) and lost by cause (the sum of the loss markers it carried). The
+ * checker compares that account with the oracle; nothing here looks at the ground truth.
+ */
+import type { ConsumerSpec } from '../model/config.js';
+import { Flags, LossCause, PSEUDO_HI, PseudoPc, lossCauseName } from '../model/constants.js';
+import { CONS_FREE_SEQ, CONS_FULL_SEQ, CONS_LEN, G_COORD_BELL, G_SINK_BELL, G_STOP, consWord, type Layout } from '../mem/layout.js';
+import { runSync, type SharedMem } from '../mem/shared-mem.js';
+import { ABI_RECORD_WORDS, type ConsumerRegion } from './consumer-memory.js';
+
+export interface ConsumerCounters {
+  delivered: number;
+  overwritten: number;
+  /** Ring: entries written in all (records and markers), to locate the ring's tail. */
+  entries: number;
+  lost: Record<string, number>;
+}
+
+export abstract class ConsumerWriter {
+  delivered = 0;
+  protected readonly lostByCause = new Map<number, number>();
+
+  constructor(readonly spec: ConsumerSpec, readonly index: number) {}
+
+  abstract push(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void;
+
+  /** A loss marker: `count` of this consumer's records were lost here, for `cause`. */
+  marker(cause: number, count: number): void {
+    if (count <= 0) return;
+    this.lostByCause.set(cause, (this.lostByCause.get(cause) ?? 0) + count);
+    this.writeMarker(cause, count);
+  }
+
+  protected writeMarker(cause: number, count: number): void {
+    this.put(PseudoPc.LOSS, PSEUDO_HI, count >>> 0, Math.floor(count / 0x1_0000_0000), cause, Flags.LOSS_HI, true);
+  }
+
+  protected abstract put(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number, isMarker: boolean): void;
+
+  /** End of run: hand over whatever is buffered. */
+  flush(): void {}
+
+  counters(): ConsumerCounters {
+    const lost: Record<string, number> = {};
+    for (const [code, n] of this.lostByCause) lost[lossCauseName(code)] = n;
+    return { delivered: this.delivered, overwritten: 0, entries: 0, lost };
+  }
+}
+
+export class RingWriter extends ConsumerWriter {
+  private readonly words: Uint32Array;
+  private readonly isMarker: Uint8Array;
+  private entries = 0;
+  private overwritten = 0;
+
+  constructor(spec: ConsumerSpec, index: number, cons: SharedArrayBuffer, region: ConsumerRegion) {
+    super(spec, index);
+    this.words = new Uint32Array(cons, region.offset, region.size * ABI_RECORD_WORDS);
+    this.isMarker = new Uint8Array(region.size);
+  }
+
+  push(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void {
+    this.put(fLo, fHi, tLo, tHi, flLo, flHi, false);
+  }
+
+  protected put(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number, marker: boolean): void {
+    const size = this.spec.size;
+    const slot = this.entries % size;
+    if (this.entries >= size && !this.isMarker[slot]) {
+      this.overwritten++;
+      this.delivered--;
+    }
+    const o = slot * ABI_RECORD_WORDS;
+    const a = this.words;
+    a[o] = fLo; a[o + 1] = fHi; a[o + 2] = tLo; a[o + 3] = tHi; a[o + 4] = flLo; a[o + 5] = flHi;
+    this.isMarker[slot] = marker ? 1 : 0;
+    if (!marker) this.delivered++;
+    this.entries++;
+  }
+
+  override counters(): ConsumerCounters {
+    return { ...super.counters(), overwritten: this.overwritten, entries: this.entries };
+  }
+}
+
+export class ContinuousWriter extends ConsumerWriter {
+  private readonly words: Uint32Array;
+  private readonly bufWords: number;
+  private fullSeq = 0;
+  private pos = 0;
+  private haveBuffer = false;
+  /** Records this consumer could not take (policy drop), not yet marked. */
+  private tooSlow = 0;
+  /** Time the coordinator spent waiting for this consumer (policy wait). */
+  waitNs = 0;
+
+  constructor(
+    spec: ConsumerSpec,
+    index: number,
+    cons: SharedArrayBuffer,
+    private readonly region: ConsumerRegion,
+    private readonly mem: SharedMem,
+    private readonly layout: Layout,
+    private readonly policy: 'wait' | 'drop',
+  ) {
+    super(spec, index);
+    this.bufWords = region.size * ABI_RECORD_WORDS;
+    this.words = new Uint32Array(cons, region.offset, region.buffers * this.bufWords);
+  }
+
+  push(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void {
+    if (!this.haveBuffer && !this.acquire()) {
+      this.tooSlow++;
+      return;
+    }
+    if (this.tooSlow > 0) {
+      const n = this.tooSlow;
+      this.tooSlow = 0;
+      this.marker(LossCause['consumer-too-slow'], n);
+      if (!this.haveBuffer && !this.acquire()) {
+        this.tooSlow++;
+        return;
+      }
+    }
+    this.put(fLo, fHi, tLo, tHi, flLo, flHi, false);
+  }
+
+  protected put(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number, marker: boolean): void {
+    if (!this.haveBuffer && !this.acquire()) {
+      // Only markers get here without a buffer (policy drop): keep the count for later.
+      if (marker) this.pendingMarkers.push([flLo, tLo + tHi * 0x1_0000_0000]);
+      return;
+    }
+    const o = (this.fullSeq % this.region.buffers) * this.bufWords + this.pos * ABI_RECORD_WORDS;
+    const a = this.words;
+    a[o] = fLo; a[o + 1] = fHi; a[o + 2] = tLo; a[o + 3] = tHi; a[o + 4] = flLo; a[o + 5] = flHi;
+    if (!marker) this.delivered++;
+    if (++this.pos === this.region.size) this.handoff();
+  }
+  private readonly pendingMarkers: [number, number][] = [];
+
+  /** Take the next callback buffer, waiting for the consumer if the policy says so. */
+  private acquire(wait = this.policy === 'wait'): boolean {
+    const free = consWord(this.layout, this.index, CONS_FREE_SEQ);
+    const t0 = process.hrtime.bigint();
+    for (;;) {
+      const bell = runSync(this.mem.load(G_COORD_BELL));
+      if (this.fullSeq - runSync(this.mem.load(free)) < this.region.buffers) {
+        this.haveBuffer = true;
+        this.pos = 0;
+        if (wait) this.waitNs += Number(process.hrtime.bigint() - t0);
+        if (this.pendingMarkers.length) {
+          const list = this.pendingMarkers.splice(0);
+          for (const [cause, count] of list) this.writeMarker(cause, count);
+        }
+        return true;
+      }
+      if (!wait || runSync(this.mem.load(G_STOP)) !== 0) return false;
+      runSync(this.mem.wait(G_COORD_BELL, bell, 50));
+    }
+  }
+
+  private handoff(): void {
+    const j = this.fullSeq % this.region.buffers;
+    runSync(this.mem.store(consWord(this.layout, this.index, CONS_LEN + j), this.pos));
+    runSync(this.mem.add(consWord(this.layout, this.index, CONS_FULL_SEQ), 1));
+    runSync(this.mem.add(G_SINK_BELL, 1));
+    runSync(this.mem.notify(G_SINK_BELL));
+    this.fullSeq++;
+    this.pos = 0;
+    this.haveBuffer = false;
+  }
+
+  override flush(): void {
+    // At the end the consumer has all the time it needs: wait for it whatever the policy,
+    // so the last records and markers reach it.
+    if ((this.tooSlow > 0 || this.pendingMarkers.length > 0) && !this.haveBuffer) this.acquire(true);
+    if (this.tooSlow > 0) {
+      const n = this.tooSlow;
+      this.tooSlow = 0;
+      this.marker(LossCause['consumer-too-slow'], n);
+    }
+    if (this.haveBuffer && this.pos > 0) this.handoff();
+  }
+}

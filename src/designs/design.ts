@@ -1,0 +1,59 @@
+/**
+ * The swap-design interface: what happens when a CPU crosses its interrupt threshold.
+ *
+ * A design is an object with a generator `onOverflow(ctx, cpu)`. The coordinator calls it
+ * while the CPU waits in its overflow interrupt (that wait is the CPU's stall); when it
+ * returns, the CPU resumes with whatever DS area the design left. Work that need not hold
+ * the CPU (copying a full buffer out, returning it to the pool, re-enabling tracing) goes
+ * to `ctx.defer()`, which runs it after the interrupt, in order per CPU.
+ *
+ * Designs touch shared memory only through `ctx` (and `ctx.mem`), each operation with
+ * `yield*`: in threads mode the operations are `Atomics` calls, in explore mode a
+ * scheduler may switch actors at each one. The rules of the DS area are in
+ * src/mem/layout.ts: inside onOverflow the design owns the CPU's DS words; in deferred
+ * work it may touch them only while tracing is off on that CPU.
+ */
+import type { SimConfig } from '../model/config.js';
+import type { Op, SharedMem } from '../mem/shared-mem.js';
+
+export type Step<T = void> = Generator<Op, T, unknown>;
+
+export interface DsOps {
+  /** Installed buffer id. */
+  base(cpu: number): Step<number>;
+  /** Published write index (records). Final for the installed buffer while the CPU waits. */
+  index(cpu: number): Step<number>;
+  /** Install `buffer`, empty, with the configured threshold and maximum; tracing on. */
+  install(cpu: number, buffer: number): Step;
+  /** Turn tracing off; records the CPU cannot store are lost with `cause`. */
+  disable(cpu: number, cause: number): Step;
+  /** Install `buffer`, empty, and turn tracing back on (allowed while tracing is off). */
+  enable(cpu: number, buffer: number): Step;
+}
+
+export interface PoolOps {
+  /** A spare buffer id, or -1 when none is free. */
+  pop(): Step<number>;
+  push(buffer: number): Step;
+}
+
+export interface DesignContext {
+  readonly cfg: SimConfig;
+  readonly mem: SharedMem;
+  readonly ds: DsOps;
+  readonly pool: PoolOps;
+  /**
+   * Copy records [0, count) of `buffer`, taken out of `cpu`'s DS area, to the consumers
+   * (filter and splay). Buffers of one CPU must be drained in the order they were filled.
+   */
+  drain(cpu: number, buffer: number, count: number): void;
+  /** Run `work` after the interrupt returns (deferred context, FIFO). */
+  defer(cpu: number, work: () => Step): void;
+}
+
+export interface SwapDesign {
+  readonly name: string;
+  /** One line for `btsim designs`. */
+  readonly description: string;
+  onOverflow(ctx: DesignContext, cpu: number): Step;
+}

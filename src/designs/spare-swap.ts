@@ -1,0 +1,32 @@
+/**
+ * spare-swap (McGrath's answer in the 2008 thread): swap a spare free buffer into the DS
+ * pointers at once and let tracing go on; copy the full buffer out while it does.
+ *
+ * With no spare free, tracing stops on that CPU until the full buffer has been drained in
+ * place; records in that window are lost as `no-spare-buffer`.
+ */
+import { LossCause } from '../model/constants.js';
+import type { DesignContext, Step, SwapDesign } from './design.js';
+
+export const spareSwap: SwapDesign = {
+  name: 'spare-swap',
+  description: 'swap a spare from the shared free pool into the DS area, drain the full buffer while tracing goes on',
+  *onOverflow(ctx: DesignContext, cpu: number): Step {
+    const full = yield* ctx.ds.base(cpu);
+    const count = yield* ctx.ds.index(cpu);
+    const spare = yield* ctx.pool.pop();
+    if (spare < 0) {
+      yield* ctx.ds.disable(cpu, LossCause['no-spare-buffer']);
+      ctx.defer(cpu, function* () {
+        ctx.drain(cpu, full, count);
+        yield* ctx.ds.enable(cpu, full);
+      });
+      return;
+    }
+    yield* ctx.ds.install(cpu, spare);
+    ctx.defer(cpu, function* () {
+      ctx.drain(cpu, full, count);
+      yield* ctx.pool.push(full);
+    });
+  },
+};

@@ -1,0 +1,115 @@
+/**
+ * The shared memory of a run: every word, who writes it, with which operation, and what
+ * each reader may assume. This comment is the protocol; code that touches these words
+ * keeps it, and says so where it matters.
+ *
+ *  ctl: Int32Array (one SharedArrayBuffer, all protocol words)
+ *  +--------------------------------------------------------------------------------+
+ *  | global  [0 .. 31]                                                               |
+ *  |   G_DOORBELL    CPU: add(+1), notify after raising a PMI.    coordinator: wait   |
+ *  |   G_STOP        main: store 1. Every actor polls it at its batch/loop boundary   |
+ *  |   G_SINK_BELL   coordinator: add(+1), notify after handing a consumer buffer     |
+ *  |   G_COORD_BELL  sink: add(+1), notify after returning a consumer buffer          |
+ *  |   G_POOL_HEAD   free-pool stack head (tag << 16 | id + 1; 0 = empty): cas only    |
+ *  | per CPU [CPU_BASE + cpu * CPU_STRIDE], 32 words = 128 bytes, own cache lines     |
+ *  |   DS_BASE        buffer id installed in the DS area                              |
+ *  |   DS_INDEX       next write position, in records                                 |
+ *  |   DS_ABSMAX      absolute maximum, in records                                    |
+ *  |   DS_THRESHOLD   interrupt threshold, in records                                 |
+ *  |   DS_ENABLED     1 tracing on, 0 off                                             |
+ *  |   DS_CAUSE       loss cause code while off                                       |
+ *  |   PMI_REQ        PMIs raised by the CPU (add)                                    |
+ *  |   PMI_ACK        PMIs serviced (coordinator store, then notify)                  |
+ *  | pool links [POOL_BASE + id]: next id + 1 (0 = end of stack)                      |
+ *  | consumer handoff [CONS_BASE + k * consStride]: FULL_SEQ, FREE_SEQ, LEN[0..K-1]   |
+ *  +--------------------------------------------------------------------------------+
+ *  bufs: the hardware buffers, id b at byte b * bufferRecords * 24 (32-bit CPUs use 12 B
+ *        of each 24-byte slot size, i.e. the first half of the buffer).
+ *
+ * DS area ownership (the frontend/backend split):
+ *  - While DS_ENABLED = 1 and the CPU is not waiting in a PMI, the CPU owns DS_INDEX and
+ *    the records of the installed buffer: it writes records with plain stores, then
+ *    publishes DS_INDEX with Atomics.store once per batch (and before raising a PMI).
+ *    Readers may read records [0, DS_INDEX) of that buffer: they are complete.
+ *  - While the CPU waits in a PMI (PMI_REQ > PMI_ACK) the coordinator owns every DS word
+ *    and may install another buffer (DS_BASE, DS_INDEX, DS_ABSMAX, DS_THRESHOLD) or turn
+ *    tracing off (DS_CAUSE, then DS_ENABLED = 0). It stores PMI_ACK last; the CPU, which
+ *    waits until PMI_ACK >= its request (never ==), then reloads the DS words.
+ *  - While DS_ENABLED = 0 the CPU writes nothing and only counts what it drops. Whoever
+ *    re-enables stores the DS words first and DS_ENABLED = 1 last; the CPU loads
+ *    DS_ENABLED at each batch boundary and, seeing 1, reloads the DS words. (Atomics are
+ *    sequentially consistent: the stores before the flag are visible after it.)
+ *  - A buffer taken out of the DS area belongs to whoever took it until it is pushed back
+ *    on the free pool; a pushed buffer is never read again by its previous owner.
+ *
+ * Consumer handoff (continuous consumers, coordinator -> sink), one SPSC queue of K
+ * buffers per consumer: buffer j = seq % K. The coordinator fills buffer FULL_SEQ % K while
+ * FULL_SEQ - FREE_SEQ < K, stores LEN[j], then add(FULL_SEQ, 1) and rings G_SINK_BELL.
+ * The sink reads buffers FREE_SEQ .. FULL_SEQ - 1 in order, then add(FREE_SEQ, 1) and
+ * rings G_COORD_BELL. Each side waits on the other's bell, never on an exact value.
+ */
+
+export const G_DOORBELL = 0;
+export const G_STOP = 1;
+export const G_SINK_BELL = 2;
+export const G_COORD_BELL = 3;
+export const G_POOL_HEAD = 4;
+
+export const CPU_BASE = 32;
+export const CPU_STRIDE = 32;
+export const DS_BASE = 0;
+export const DS_INDEX = 1;
+export const DS_ABSMAX = 2;
+export const DS_THRESHOLD = 3;
+export const DS_ENABLED = 4;
+export const DS_CAUSE = 5;
+export const PMI_REQ = 6;
+export const PMI_ACK = 7;
+
+export const CONS_FULL_SEQ = 0;
+export const CONS_FREE_SEQ = 1;
+export const CONS_LEN = 2;
+
+/** Bytes of one record slot in a hardware buffer (the 64-bit format's size). */
+export const HW_SLOT_BYTES = 24;
+
+export interface Layout {
+  cpus: number;
+  buffers: number;
+  bufferRecords: number;
+  consumers: number;
+  consumerBuffers: number;
+  poolBase: number;
+  consBase: number;
+  consStride: number;
+  ctlWords: number;
+  bufsBytes: number;
+}
+
+export function makeLayout(cpus: number, spares: number, bufferRecords: number, consumers: number, consumerBuffers: number): Layout {
+  const buffers = cpus + spares;
+  const poolBase = CPU_BASE + cpus * CPU_STRIDE;
+  const consBase = poolBase + ((buffers + 31) & ~31);
+  // 32-word (128-byte) alignment keeps each consumer's words off its neighbours' lines.
+  const consStride = (CONS_LEN + consumerBuffers + 31) & ~31;
+  return {
+    cpus,
+    buffers,
+    bufferRecords,
+    consumers,
+    consumerBuffers,
+    poolBase,
+    consBase,
+    consStride,
+    ctlWords: consBase + consumers * consStride,
+    bufsBytes: buffers * bufferRecords * HW_SLOT_BYTES,
+  };
+}
+
+export function cpuWord(cpu: number, field: number): number {
+  return CPU_BASE + cpu * CPU_STRIDE + field;
+}
+
+export function consWord(l: Layout, consumer: number, field: number): number {
+  return l.consBase + consumer * l.consStride + field;
+}

@@ -1,0 +1,61 @@
+/**
+ * Hardware BTS records in the DS buffer, and the kernel's annotation records.
+ *
+ * 64-bit format (24 B): from u64, to u64, flags u64  -> six u32 words, little-endian.
+ * 32-bit format (12 B): from u32, to u32, flags u32  -> three u32 words.
+ * Widening a 32-bit record to the uniform 64-bit ABI: addresses at or above the 32-bit
+ * kernel's PAGE_OFFSET (0xc000_0000) go to the kernel half (high word 0xffff_ffff), the
+ * rest stay below 4 GiB. The escape address 0xffff_ffff widens to all ones.
+ *
+ * Annotations are records the simulated kernel writes into the same buffer (taking space
+ * like any record; as the 2008 ds.c did at context switches). `from` is the escape address
+ * (all ones, never a branch source here); `to` is a payload; the low flags word says what:
+ *
+ *   bits 0..3   type     1 SWITCH_MM  to = incoming cr3 id
+ *                        2 CTXSW      to = incoming tid,   code = its pending entry kind
+ *                        3 SYNC       to = current tid,    code = pending entry kind (0: user)
+ *                        4 LOSS       to = records lost,   code = cause, class, tid
+ *   bits 4..7   class    LOSS only: which kind of record was lost (LossClass)
+ *   bits 8..15  code
+ *   bits 16..31 tid      LOSS only: the thread the lost records belong to
+ *
+ * SYNC follows every loss (and starts every buffer installed after one), so the splay's
+ * per-CPU state never survives a gap: the same role as Intel PT's PSB+ packets.
+ */
+import { KERNEL32_BASE } from './constants.js';
+
+export const ANN_SWITCH_MM = 1;
+export const ANN_CTXSW = 2;
+export const ANN_SYNC = 3;
+export const ANN_LOSS = 4;
+
+/**
+ * Classes of lost records. Real hardware cannot count what it did not write; the
+ * simulator counts dropped records by class and thread so each consumer's loss marker
+ * carries exactly how many of *its* records were lost (see the kind masks in the splay).
+ */
+export const LossClass = {
+  USER: 0,
+  KERNEL: 1,
+  ENTRY_EXPLICIT: 2,
+  ENTRY_IRQ: 3,
+  RETURN_EXPLICIT: 4,
+  RETURN_IRQ: 5,
+  SWITCH_MM: 6,
+} as const;
+export const LOSS_CLASSES = 7;
+
+export const ESCAPE = 0xffff_ffff;
+
+export function annFlags(type: number, klass: number, code: number, tid: number): number {
+  return (type | (klass << 4) | (code << 8) | (tid << 16)) >>> 0;
+}
+
+/** Bytes per record in a hardware format. */
+export function recordBytes(format: 32 | 64): number {
+  return format === 64 ? 24 : 12;
+}
+
+export function widenAddressHi(lo32: number): number {
+  return lo32 >>> 0 >= KERNEL32_BASE ? 0xffff_ffff : 0;
+}

@@ -1,0 +1,230 @@
+/**
+ * The checker: compares what a consumer received with the oracle's expected stream, as
+ * the records arrive, in bounded memory (a lookahead window and a short history).
+ *
+ * Loss markers carry exact per-consumer counts, so the rule is strict: after a marker of
+ * count n the next n expected records are lost (for its cause), and every other record
+ * must arrive, in order, bit for bit. Anything else is a named violation:
+ *  - silentLoss   expected records skipped with no marker covering them
+ *  - duplicates   a record delivered again
+ *  - reordered    a record that arrives after a later one was delivered
+ *  - torn         a record that matches nothing expected (mixed halves, corrupted words)
+ *  - kernelAddressLeaks  a kernel-half address in a user-only stream
+ *  - foreignThread       another thread's record in a per-thread stream
+ */
+import type { ConsumerSpec, SimConfig } from '../model/config.js';
+import { Flags, KERNEL_HALF_HI, PSEUDO_HI, lossCauseName } from '../model/constants.js';
+import { ExpectedStream } from './expected.js';
+
+export interface Violations {
+  silentLoss: number;
+  duplicates: number;
+  reordered: number;
+  torn: number;
+  kernelAddressLeaks: number;
+  foreignThread: number;
+}
+
+export interface CheckResult {
+  expected: number;
+  /** Records matched in order (the checker's own count, to compare with the data path's). */
+  matched: number;
+  /** Records the markers declared lost, by cause. */
+  lost: Record<string, number>;
+  violations: Violations;
+}
+
+const W = 6;
+const LOOKAHEAD = 1 << 15;
+const HISTORY = 1 << 12;
+
+export class StreamChecker {
+  private readonly exp: ExpectedStream;
+  // Lookahead window of expected records: [head, tail) of `win` (records).
+  private win = new Uint32Array(1024 * W);
+  private head = 0;
+  private tail = 0;
+  private ended = false;
+  // History of consumed expected records (ring), with what happened to each.
+  private readonly hist = new Uint32Array(HISTORY * W);
+  private readonly histState = new Uint8Array(HISTORY); // 1 delivered, 2 skipped
+  private histN = 0;
+  private consumed = 0;
+  matched = 0;
+  private readonly lost = new Map<number, number>();
+  readonly violations: Violations = { silentLoss: 0, duplicates: 0, reordered: 0, torn: 0, kernelAddressLeaks: 0, foreignThread: 0 };
+  private readonly userOnly: boolean;
+
+  constructor(cfg: SimConfig, readonly spec: ConsumerSpec) {
+    this.exp = new ExpectedStream(cfg, spec);
+    this.userOnly = spec.kind === 'thread-user';
+  }
+
+  /** Make at least `n` expected records available in the window (fewer at the end). */
+  private fill(n: number): number {
+    while (this.tail - this.head < n && !this.ended) {
+      if (!this.exp.ensure()) {
+        this.ended = true;
+        break;
+      }
+      const b = this.exp.batch;
+      const take = b.length - this.exp.pos;
+      if (this.head > 0 && (this.tail + take) * W > this.win.length) {
+        this.win.copyWithin(0, this.head * W, this.tail * W);
+        this.tail -= this.head;
+        this.head = 0;
+      }
+      if ((this.tail + take) * W > this.win.length) {
+        const bigger = new Uint32Array(Math.max(this.win.length * 2, (this.tail + take) * W));
+        bigger.set(this.win.subarray(0, this.tail * W));
+        this.win = bigger;
+      }
+      this.win.set(b.words.subarray(this.exp.pos * W, b.length * W), this.tail * W);
+      this.tail += take;
+      this.exp.pos = b.length;
+    }
+    return this.tail - this.head;
+  }
+
+  private consume(state: 1 | 2): void {
+    const h = this.histN++ % HISTORY;
+    this.hist.set(this.win.subarray(this.head * W, this.head * W + W), h * W);
+    this.histState[h] = state;
+    this.head++;
+    this.consumed++;
+  }
+
+  /** Skip `n` expected records without keeping them (a marker's gap). Returns how many existed. */
+  private skip(n: number): number {
+    let done = 0;
+    while (done < n) {
+      if (this.fill(1) === 0) break;
+      const k = Math.min(n - done, this.tail - this.head);
+      for (let i = 0; i < k; i++) this.consume(2);
+      done += k;
+    }
+    return done;
+  }
+
+  /** Feed `count` consumer records (records and markers) from `words` at record `start`. */
+  feed(words: Uint32Array, start: number, count: number): void {
+    for (let r = start; r < start + count; r++) {
+      const o = r * W;
+      const fLo = words[o]!, fHi = words[o + 1]!, tLo = words[o + 2]!, tHi = words[o + 3]!;
+      const flLo = words[o + 4]!, flHi = words[o + 5]!;
+      if (flHi === Flags.LOSS_HI && fHi === PSEUDO_HI) {
+        const n = tLo + tHi * 0x1_0000_0000;
+        const cause = flLo & 0xff;
+        this.lost.set(cause, (this.lost.get(cause) ?? 0) + n);
+        this.skip(n);
+        continue;
+      }
+      if (this.userOnly && ((fHi >>> 0 >= KERNEL_HALF_HI) || (tHi >>> 0 >= KERNEL_HALF_HI))) {
+        this.violations.kernelAddressLeaks++;
+      }
+      if (this.fill(1) > 0) {
+        const e = this.head * W;
+        const x = this.win;
+        if (x[e] === fLo && x[e + 1] === fHi && x[e + 2] === tLo && x[e + 3] === tHi && x[e + 4] === flLo && x[e + 5] === flHi) {
+          this.consume(1);
+          this.matched++;
+          continue;
+        }
+      }
+      this.mismatch(fLo, fHi, tLo, tHi, flLo, flHi);
+    }
+  }
+
+  private mismatch(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void {
+    // Further ahead: the records in between were lost without a marker.
+    const avail = this.fill(LOOKAHEAD);
+    const x = this.win;
+    for (let j = 1; j < avail; j++) {
+      const e = (this.head + j) * W;
+      if (x[e] === fLo && x[e + 1] === fHi && x[e + 2] === tLo && x[e + 3] === tHi && x[e + 4] === flLo && x[e + 5] === flHi) {
+        this.violations.silentLoss += j;
+        for (let k = 0; k < j; k++) this.consume(2);
+        this.consume(1);
+        this.matched++;
+        return;
+      }
+    }
+    // Behind: delivered before (a duplicate) or skipped before (arrives out of order).
+    const n = Math.min(this.histN, HISTORY);
+    for (let k = 1; k <= n; k++) {
+      const h = (this.histN - k) % HISTORY;
+      const e = h * W;
+      const y = this.hist;
+      if (y[e] === fLo && y[e + 1] === fHi && y[e + 2] === tLo && y[e + 3] === tHi && y[e + 4] === flLo && y[e + 5] === flHi) {
+        if (this.histState[h] === 1) this.violations.duplicates++;
+        else this.violations.reordered++;
+        return;
+      }
+    }
+    this.violations.torn++;
+  }
+
+  /** Skip the first `n` expected records (a ring's overwritten prefix). */
+  skipPrefix(n: number): number {
+    return this.skip(n);
+  }
+
+  /** End of the consumer's stream: whatever is still expected was lost silently. */
+  finish(): CheckResult {
+    let rest = 0;
+    while (this.fill(1 << 16) > 0) {
+      rest += this.tail - this.head;
+      this.head = this.tail;
+    }
+    this.violations.silentLoss += rest;
+    const lost: Record<string, number> = {};
+    for (const [code, n] of this.lost) lost[lossCauseName(code)] = n;
+    return { expected: this.exp.produced, matched: this.matched, lost, violations: { ...this.violations } };
+  }
+}
+
+/**
+ * Check a "last N" ring after the run: its entries (records and markers, oldest first)
+ * must be the tail of the expected stream, and what came before must be accounted for
+ * as overwritten or lost.
+ */
+export function checkRing(
+  cfg: SimConfig,
+  spec: ConsumerSpec,
+  ring: Uint32Array,
+  entries: number,
+  overwritten: number,
+  lostTotal: number,
+): CheckResult {
+  const size = spec.size;
+  const n = Math.min(entries, size);
+  const first = entries > size ? entries % size : 0;
+  const ordered = new Uint32Array(n * W);
+  for (let i = 0; i < n; i++) {
+    const s = ((first + i) % size) * W;
+    ordered.set(ring.subarray(s, s + W), i * W);
+  }
+  // Expected records the ring's entries stand for: its records plus the markers' counts.
+  let tailLen = 0;
+  let lostInRing = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * W;
+    if (ordered[o + 5] === Flags.LOSS_HI && ordered[o + 1] === PSEUDO_HI) {
+      const c = ordered[o + 2]! + ordered[o + 3]! * 0x1_0000_0000;
+      tailLen += c;
+      lostInRing += c;
+    } else tailLen++;
+  }
+  const total = ExpectedStream.count(cfg, spec);
+  const checker = new StreamChecker(cfg, spec);
+  const prefix = Math.max(0, total - tailLen);
+  checker.skipPrefix(prefix);
+  checker.feed(ordered, 0, n);
+  const res = checker.finish();
+  // The prefix must be exactly what was overwritten plus what was lost before the tail.
+  const accounted = overwritten + (lostTotal - lostInRing);
+  if (prefix > accounted) res.violations.silentLoss += prefix - accounted;
+  if (prefix < accounted) res.violations.duplicates += accounted - prefix;
+  res.expected = total;
+  return res;
+}

@@ -1,0 +1,61 @@
+/** The result of a run (`btsim run --json`, schema btsim.run/1). */
+import type { ConsumerKind, ConsumerMode, SimConfig } from '../model/config.js';
+import type { Violations } from '../oracle/checker.js';
+
+export interface CpuReport {
+  id: number;
+  format: 32 | 64;
+  branches: number;
+  /** Branch records stored in the hardware buffer. */
+  hwRecords: number;
+  /** Kernel annotation records stored beside them. */
+  annotations: number;
+  overflows: number;
+  swaps: number;
+  /** Hardware records that could not be stored, by cause. */
+  lost: Record<string, number>;
+  stallNs: number;
+}
+
+export interface ConsumerReport {
+  id: string;
+  kind: ConsumerKind;
+  target: number;
+  mode: ConsumerMode;
+  size: number;
+  /** From the oracle (null when the run was not checked). */
+  expected: number | null;
+  /** The data path's own counts. */
+  delivered: number;
+  overwritten: number;
+  lost: Record<string, number>;
+  violations: Violations;
+  /** expected == delivered + overwritten + sum(lost), and the checker matched every delivered record. */
+  identity: boolean | null;
+}
+
+export interface RunResult {
+  schema: 'btsim.run/1';
+  seed: number;
+  design: string;
+  config: SimConfig;
+  cpus: CpuReport[];
+  consumers: ConsumerReport[];
+  coordinator: { overflowsServiced: number; serviceP50Ns: number; serviceP99Ns: number; hwRecordsDrained: number };
+  totals: { branches: number; wallMs: number; branchesPerSec: number; lost: Record<string, number>; stallNs: number };
+  /** False when the run stopped early (interrupted, or an actor failed). */
+  complete: boolean;
+  ok: boolean;
+}
+
+export function sumLost(lost: Record<string, number>): number {
+  return Object.values(lost).reduce((a, b) => a + b, 0);
+}
+
+export function zeroViolations(): Violations {
+  return { silentLoss: 0, duplicates: 0, reordered: 0, torn: 0, kernelAddressLeaks: 0, foreignThread: 0 };
+}
+
+export function violationCount(v: Violations): number {
+  return v.silentLoss + v.duplicates + v.reordered + v.torn + v.kernelAddressLeaks + v.foreignThread;
+}
