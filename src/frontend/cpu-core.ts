@@ -157,8 +157,9 @@ export class CpuCore {
   /** Publish the index, pick up a re-enable, report progress, honour a stop. */
   private batchBoundary(): boolean {
     const mem = this.mem;
+    // A re-enable is picked up first, so whatever reload() writes (LOSS, SYNC) is published too.
+    if (!this.enabled && runSync(mem.load(cpuWord(this.id, DS_ENABLED))) === 1) this.reload();
     if (this.enabled) runSync(mem.store(cpuWord(this.id, DS_INDEX), this.idx));
-    else if (runSync(mem.load(cpuWord(this.id, DS_ENABLED))) === 1) this.reload();
     this.stats[this.id * CPU_STAT_STRIDE + CPU_STAT_BRANCHES] = this.branches;
     if (runSync(mem.load(G_STOP)) !== 0) {
       this.stopped = true;

@@ -55,7 +55,7 @@ export const configSchema = z.strictObject({
   skidRecords: int(0, 1 << 20).optional(),
   /** Records written between two publishes of the DS index. */
   batchRecords: int(1, 1 << 16).optional(),
-  /** Spare buffers in the free pool shared by all CPUs (spare-swap). */
+  /** Spare buffers in the free pool shared by all CPUs (spare-swap). Default: four per CPU. */
   spares: int(0, 4_096).optional(),
   design: z.string().min(1).optional(),
   /** Hardware record format: 64 (24 B) or 32 (12 B); one value for all CPUs or one per CPU. */
@@ -145,7 +145,7 @@ export const DEFAULTS = {
   bufferRecords: 4_096,
   skidRecords: 8,
   batchRecords: 256,
-  spares: 4,
+  spares: 0, // 0 here: four per CPU (resolveConfig)
   design: 'spare-swap',
   format: 64 as const,
   dsCpl: true,
@@ -304,7 +304,7 @@ export function resolveConfig(input: unknown): SimConfig {
     thresholdRecords,
     skidRecords,
     batchRecords: c.batchRecords ?? DEFAULTS.batchRecords,
-    spares: c.spares ?? DEFAULTS.spares,
+    spares: c.spares ?? 4 * cpus,
     design: c.design ?? DEFAULTS.design,
     format: perCpu(c.format, cpus, DEFAULTS.format, 'format'),
     dsCpl: perCpu(c.dsCpl, cpus, DEFAULTS.dsCpl, 'dsCpl'),

@@ -40,16 +40,13 @@ const HISTORY = 1 << 12;
 
 export class StreamChecker {
   private readonly exp: ExpectedStream;
-  // Lookahead window of expected records: [head, tail) of `win` (records).
+  // Expected records in a window [0, tail) of `win`: those before `head` were consumed
+  // (kept as history, with what happened to each in `state`), [head, tail) is lookahead.
   private win = new Uint32Array(1024 * W);
+  private state = new Uint8Array(1024); // 1 delivered, 2 skipped
   private head = 0;
   private tail = 0;
   private ended = false;
-  // History of consumed expected records (ring), with what happened to each.
-  private readonly hist = new Uint32Array(HISTORY * W);
-  private readonly histState = new Uint8Array(HISTORY); // 1 delivered, 2 skipped
-  private histN = 0;
-  private consumed = 0;
   matched = 0;
   private readonly lost = new Map<number, number>();
   readonly violations: Violations = { silentLoss: 0, duplicates: 0, reordered: 0, torn: 0, kernelAddressLeaks: 0, foreignThread: 0 };
@@ -60,7 +57,7 @@ export class StreamChecker {
     this.userOnly = spec.kind === 'thread-user';
   }
 
-  /** Make at least `n` expected records available in the window (fewer at the end). */
+  /** Make at least `n` expected records available ahead of `head` (fewer at the end). */
   private fill(n: number): number {
     while (this.tail - this.head < n && !this.ended) {
       if (!this.exp.ensure()) {
@@ -69,16 +66,7 @@ export class StreamChecker {
       }
       const b = this.exp.batch;
       const take = b.length - this.exp.pos;
-      if (this.head > 0 && (this.tail + take) * W > this.win.length) {
-        this.win.copyWithin(0, this.head * W, this.tail * W);
-        this.tail -= this.head;
-        this.head = 0;
-      }
-      if ((this.tail + take) * W > this.win.length) {
-        const bigger = new Uint32Array(Math.max(this.win.length * 2, (this.tail + take) * W));
-        bigger.set(this.win.subarray(0, this.tail * W));
-        this.win = bigger;
-      }
+      this.makeRoom(take);
       this.win.set(b.words.subarray(this.exp.pos * W, b.length * W), this.tail * W);
       this.tail += take;
       this.exp.pos = b.length;
@@ -86,12 +74,25 @@ export class StreamChecker {
     return this.tail - this.head;
   }
 
-  private consume(state: 1 | 2): void {
-    const h = this.histN++ % HISTORY;
-    this.hist.set(this.win.subarray(this.head * W, this.head * W + W), h * W);
-    this.histState[h] = state;
-    this.head++;
-    this.consumed++;
+  /** Room for `take` more records: drop history beyond HISTORY, grow if still short. */
+  private makeRoom(take: number): void {
+    if ((this.tail + take) * W <= this.win.length) return;
+    const keepFrom = Math.max(0, this.head - HISTORY);
+    if (keepFrom > 0) {
+      this.win.copyWithin(0, keepFrom * W, this.tail * W);
+      this.state.copyWithin(0, keepFrom, this.tail);
+      this.head -= keepFrom;
+      this.tail -= keepFrom;
+    }
+    if ((this.tail + take) * W > this.win.length) {
+      const cap = Math.max(this.win.length * 2, (this.tail + take) * W);
+      const w = new Uint32Array(cap);
+      w.set(this.win.subarray(0, this.tail * W));
+      this.win = w;
+      const st = new Uint8Array(cap / W);
+      st.set(this.state.subarray(0, this.tail));
+      this.state = st;
+    }
   }
 
   /** Skip `n` expected records without keeping them (a marker's gap). Returns how many existed. */
@@ -100,7 +101,8 @@ export class StreamChecker {
     while (done < n) {
       if (this.fill(1) === 0) break;
       const k = Math.min(n - done, this.tail - this.head);
-      for (let i = 0; i < k; i++) this.consume(2);
+      this.state.fill(2, this.head, this.head + k);
+      this.head += k;
       done += k;
     }
     return done;
@@ -126,7 +128,7 @@ export class StreamChecker {
         const e = this.head * W;
         const x = this.win;
         if (x[e] === fLo && x[e + 1] === fHi && x[e + 2] === tLo && x[e + 3] === tHi && x[e + 4] === flLo && x[e + 5] === flHi) {
-          this.consume(1);
+          this.state[this.head++] = 1;
           this.matched++;
           continue;
         }
@@ -138,25 +140,24 @@ export class StreamChecker {
   private mismatch(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void {
     // Further ahead: the records in between were lost without a marker.
     const avail = this.fill(LOOKAHEAD);
-    const x = this.win;
+    let x = this.win;
     for (let j = 1; j < avail; j++) {
       const e = (this.head + j) * W;
       if (x[e] === fLo && x[e + 1] === fHi && x[e + 2] === tLo && x[e + 3] === tHi && x[e + 4] === flLo && x[e + 5] === flHi) {
         this.violations.silentLoss += j;
-        for (let k = 0; k < j; k++) this.consume(2);
-        this.consume(1);
+        this.state.fill(2, this.head, this.head + j);
+        this.head += j;
+        this.state[this.head++] = 1;
         this.matched++;
         return;
       }
     }
     // Behind: delivered before (a duplicate) or skipped before (arrives out of order).
-    const n = Math.min(this.histN, HISTORY);
-    for (let k = 1; k <= n; k++) {
-      const h = (this.histN - k) % HISTORY;
+    x = this.win;
+    for (let h = this.head - 1; h >= Math.max(0, this.head - HISTORY); h--) {
       const e = h * W;
-      const y = this.hist;
-      if (y[e] === fLo && y[e + 1] === fHi && y[e + 2] === tLo && y[e + 3] === tHi && y[e + 4] === flLo && y[e + 5] === flHi) {
-        if (this.histState[h] === 1) this.violations.duplicates++;
+      if (x[e] === fLo && x[e + 1] === fHi && x[e + 2] === tLo && x[e + 3] === tHi && x[e + 4] === flLo && x[e + 5] === flHi) {
+        if (this.state[h] === 1) this.violations.duplicates++;
         else this.violations.reordered++;
         return;
       }

@@ -1,0 +1,99 @@
+/**
+ * Flags to config: each flag names the config field it sets, so a bad value is reported
+ * under the flag the user typed. Values are converted strictly: "12abc", "", "NaN" and
+ * "1e400" are not numbers.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { ConfigError } from '../model/errors.js';
+
+export interface FlagSpec {
+  flag: string;
+  field: string;
+  kind: 'int' | 'number' | 'string' | 'format' | 'bool';
+  help: string;
+  dflt?: string;
+}
+
+export const RUN_FLAGS: FlagSpec[] = [
+  { flag: 'cpus', field: 'cpus', kind: 'int', help: 'simulated CPUs (1-256)', dflt: '4' },
+  { flag: 'seed', field: 'seed', kind: 'int', help: 'workload seed (0-4294967295)', dflt: '1' },
+  { flag: 'branches', field: 'branches', kind: 'int', help: 'branches executed per CPU', dflt: '500000' },
+  { flag: 'buffer-records', field: 'bufferRecords', kind: 'int', help: 'hardware buffer size (absolute maximum), records', dflt: '4096' },
+  { flag: 'threshold-records', field: 'thresholdRecords', kind: 'int', help: 'interrupt threshold, records from the base', dflt: '7/8 of the buffer' },
+  { flag: 'skid', field: 'skidRecords', kind: 'int', help: 'records written between the threshold and the PMI', dflt: '8' },
+  { flag: 'batch', field: 'batchRecords', kind: 'int', help: 'records per publish of the DS index', dflt: '256' },
+  { flag: 'spares', field: 'spares', kind: 'int', help: 'spare buffers in the shared free pool', dflt: '4 per CPU' },
+  { flag: 'design', field: 'design', kind: 'string', help: 'swap design: a built-in name or a path to an ES module', dflt: 'spare-swap' },
+  { flag: 'format', field: 'format', kind: 'format', help: 'hardware record format: 64, 32, or one per CPU (64,32,...)', dflt: '64' },
+  { flag: 'user-pc', field: 'userPc', kind: 'string', help: 'kernel-only views: show the user PC, or hide it behind USER', dflt: 'hide' },
+  { flag: 'consumer-buffers', field: 'consumerBuffers', kind: 'int', help: 'callback buffers per continuous consumer', dflt: '8' },
+  { flag: 'consumer-policy', field: 'consumerPolicy', kind: 'string', help: 'when a consumer has no free buffer: wait or drop', dflt: 'wait' },
+  { flag: 'memory-budget', field: 'memoryBudgetMiB', kind: 'int', help: 'MiB the run may allocate for buffers', dflt: '2048' },
+  { flag: 'watchdog-ms', field: 'watchdogMs', kind: 'int', help: 'an actor without progress this long ends the run', dflt: '10000' },
+];
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function strictNumber(raw: string, int: boolean): number | string {
+  const t = raw.trim();
+  const re = int ? /^[+-]?\d+$/ : /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+  if (!re.test(t)) return raw;
+  const n = Number(t.replace(/_/g, ''));
+  return Number.isFinite(n) ? n : raw;
+}
+
+/** Read and parse `--config FILE`. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new ConfigError('--config', path, 'the path of an existing JSON file');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError('--config', path, `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('the top level is not an object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new ConfigError('--config', path, `a JSON object (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Merge the flags the user gave over the config file. Returns the raw input for
+ * resolveConfig and which config fields came from flags (to name them in errors).
+ */
+export function flagsToInput(opts: Record<string, unknown>, base: Record<string, unknown>): { input: Record<string, unknown>; fromFlag: Map<string, string> } {
+  const input: Record<string, unknown> = { ...base };
+  const fromFlag = new Map<string, string>();
+  for (const f of RUN_FLAGS) {
+    const raw = opts[camel(f.flag)];
+    if (raw === undefined) continue;
+    fromFlag.set(f.field, `--${f.flag}`);
+    const s = String(raw);
+    switch (f.kind) {
+      case 'int': input[f.field] = strictNumber(s, true); break;
+      case 'number': input[f.field] = strictNumber(s, false); break;
+      case 'format': {
+        const parts = s.split(',').map((p) => strictNumber(p, true));
+        input[f.field] = parts.length === 1 ? parts[0] : parts;
+        break;
+      }
+      default: input[f.field] = s;
+    }
+  }
+  if (opts.check === false) input.check = false;
+  return { input, fromFlag };
+}
+
+/** Name the flag, not the config field, when the value came from a flag. */
+export function renameField(e: ConfigError, fromFlag: Map<string, string>): ConfigError {
+  const top = e.field.split('.')[0]!;
+  const flag = fromFlag.get(top);
+  if (!flag) return e;
+  const err = new ConfigError(flag + e.field.slice(top.length), e.value, e.accepted);
+  return err;
+}

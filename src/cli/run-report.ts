@@ -1,0 +1,36 @@
+/** The human-readable report of a run: a table per CPU and one per consumer. */
+import type { RunResult } from '../run/result.js';
+import { sumLost, violationCount } from '../run/result.js';
+import { fmtLost, fmtNs, fmtNum, table } from './table.js';
+
+export function formatRun(r: RunResult): string {
+  const out: string[] = [];
+  const c = r.config;
+  out.push(`btsim run: design ${r.design}, seed ${r.seed}, ${c.cpus} CPUs x ${fmtNum(c.branches)} branches, ` +
+    `buffer ${fmtNum(c.bufferRecords)} records (threshold ${fmtNum(c.thresholdRecords)}), ${c.spares} spares`);
+  out.push('');
+  out.push(table(
+    ['cpu', 'fmt', 'branches', 'hw records', 'annotations', 'overflows', 'swaps', 'lost', 'stall'],
+    r.cpus.map((x) => [x.id, `${x.format}-bit`, x.branches, x.hwRecords, x.annotations, x.overflows, x.swaps, fmtLost(x.lost), fmtNs(x.stallNs)]),
+  ));
+  out.push('');
+  out.push(table(
+    ['consumer', 'kind', 'mode', 'size', 'expected', 'delivered', 'overwritten', 'lost', 'violations', 'identity'],
+    r.consumers.map((x) => [
+      x.id, x.kind, x.mode, x.size, x.expected ?? '-', x.delivered, x.overwritten,
+      fmtLost(x.lost), violationCount(x.violations) ? describeViolations(x.violations) : '0',
+      x.identity === null ? 'unchecked' : x.identity ? 'holds' : 'BROKEN',
+    ]),
+  ));
+  out.push('');
+  const t = r.totals;
+  out.push(`${fmtNum(t.branches)} branches in ${fmtNum(t.wallMs)} ms (${fmtNum(t.branchesPerSec)} branches/s); ` +
+    `lost ${fmtNum(sumLost(t.lost))} hw records; CPU stall ${fmtNs(t.stallNs)}; ` +
+    `overflow service p50 ${fmtNs(r.coordinator.serviceP50Ns)}, p99 ${fmtNs(r.coordinator.serviceP99Ns)}`);
+  out.push(r.complete ? (r.ok ? 'accounting holds: every expected record delivered, overwritten or lost with a named cause' : 'VIOLATIONS FOUND: see the consumer table') : 'INCOMPLETE: the run stopped early; figures are partial and unchecked');
+  return out.join('\n');
+}
+
+function describeViolations(v: RunResult['consumers'][number]['violations']): string {
+  return Object.entries(v).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${fmtNum(n)}`).join(', ');
+}
