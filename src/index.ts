@@ -1,0 +1,17 @@
+/** btsim's library API. */
+export { run, memoryNeeded, type RunOptions, type RunProgress } from './run/run.js';
+export type { RunResult, CpuReport, ConsumerReport } from './run/result.js';
+export {
+  resolveConfig, configSchema, CONSUMER_KINDS,
+  type ConfigInput, type SimConfig, type ConsumerSpec, type ConsumerKind, type ConsumerMode, type WorkloadConfig,
+} from './model/config.js';
+export { BtsimError, ConfigError, RunAbortedError } from './model/errors.js';
+export {
+  PseudoPc, Flags, LossCause, EntryKind, PSEUDO_HI, pseudoPc, lossCauseName,
+} from './model/constants.js';
+export { readDump, decodeRecord, type DumpRecord, type StreamItem } from './consumers/dump.js';
+export type { SwapDesign, DesignContext, DsOps, PoolOps, Step } from './designs/design.js';
+export type { SharedMem, Op } from './mem/shared-mem.js';
+export { BUILTIN_DESIGNS } from './designs/registry.js';
+export { ExpectedStream } from './oracle/expected.js';
+export { StreamChecker, type CheckResult, type Violations } from './oracle/checker.js';
