@@ -11,7 +11,7 @@ const { state, cpu } = workerData as WorkerData;
 serve({
   run(): CpuResult {
     const cfg = state.cfg;
-    const core = new CpuCore(cfg, cpu!, new AtomicsMem(new Int32Array(state.ctl)), state.bufs, new Float64Array(state.stats));
+    const core = new CpuCore(cfg, cpu!, new AtomicsMem(new Int32Array(state.ctl)), state.layout, state.bufs, new Float64Array(state.stats));
     const workload = new CpuWorkload(cfg, cpu!);
     const chunk = newChunk(cfg);
     while (workload.fill(chunk)) {

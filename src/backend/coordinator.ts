@@ -9,8 +9,8 @@
  */
 import type { SimConfig } from '../model/config.js';
 import {
-  DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, G_DOORBELL, G_STOP,
-  PMI_ACK, PMI_REQ, cpuWord, type Layout,
+  DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ, FLUSH_TID, G_DOORBELL, G_STOP,
+  MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
 } from '../mem/layout.js';
 import { runSync, type SharedMem } from '../mem/shared-mem.js';
 import type { DesignContext, Step, SwapDesign } from '../designs/design.js';
@@ -38,6 +38,7 @@ export class Coordinator implements DesignContext {
   private readonly writers: ConsumerWriter[];
   private readonly deferred: { cpu: number; work: () => Step }[] = [];
   private readonly acked: number[];
+  private readonly flushAcked: number[];
   private readonly serviced: number[];
   private readonly swaps: number[];
   /** Records of each buffer already drained since it was last programmed empty. */
@@ -62,6 +63,7 @@ export class Coordinator implements DesignContext {
     );
     this.splay = new Splay(cfg, bufs, this.writers);
     this.acked = new Array(cfg.cpus).fill(0);
+    this.flushAcked = new Array(cfg.cpus).fill(0);
     this.serviced = new Array(cfg.cpus).fill(0);
     this.swaps = new Array(cfg.cpus).fill(0);
     const self = this;
@@ -88,8 +90,8 @@ export class Coordinator implements DesignContext {
     const mem = this.mem;
     yield* mem.store(cpuWord(cpu, DS_BASE), buffer);
     yield* mem.store(cpuWord(cpu, DS_INDEX), 0);
-    yield* mem.store(cpuWord(cpu, DS_ABSMAX), this.cfg.bufferRecords);
-    yield* mem.store(cpuWord(cpu, DS_THRESHOLD), this.cfg.thresholdRecords);
+    yield* mem.store(cpuWord(cpu, DS_ABSMAX), this.cfg.cpuBuffers[cpu]!.records);
+    yield* mem.store(cpuWord(cpu, DS_THRESHOLD), this.cfg.cpuBuffers[cpu]!.threshold);
     yield* mem.store(cpuWord(cpu, DS_CAUSE), 0);
     yield* mem.store(cpuWord(cpu, DS_ENABLED), 1);
     this.drained.delete(buffer);
@@ -112,11 +114,19 @@ export class Coordinator implements DesignContext {
     this.deferred.push({ cpu, work });
   }
 
-  /** Service every raised PMI once. Returns how many were serviced. */
+  /** Service every raised PMI and context-switch flush once. Returns how many were serviced. */
   servicePending(): number {
     let n = 0;
     const mem = this.mem;
     for (let c = 0; c < this.cfg.cpus; c++) {
+      const freq = runSync(mem.load(cpuWord(c, FLUSH_REQ)));
+      if (freq > this.flushAcked[c]!) {
+        this.serviceFlush(c);
+        this.flushAcked[c] = freq;
+        runSync(mem.store(cpuWord(c, FLUSH_ACK), freq));
+        runSync(mem.notify(cpuWord(c, FLUSH_ACK)));
+        n++;
+      }
       const req = runSync(mem.load(cpuWord(c, PMI_REQ)));
       if (req <= this.acked[c]!) continue;
       const t0 = process.hrtime.bigint();
@@ -130,6 +140,35 @@ export class Coordinator implements DesignContext {
     }
     return n;
   }
+
+  /**
+   * A CPU switched out a thread with per-thread consumers: everything it recorded so far
+   * (earlier buffers still queued, the installed buffer's published prefix, the losses in
+   * its mailbox) reaches the consumers now, and the thread may run elsewhere.
+   */
+  private serviceFlush(cpu: number): void {
+    const mem = this.mem;
+    while (this.runDeferredOne()) { /* FIFO: earlier buffers first */ }
+    const buffer = runSync(mem.load(cpuWord(cpu, DS_BASE)));
+    const count = runSync(mem.load(cpuWord(cpu, DS_INDEX)));
+    this.drain(cpu, buffer, count);
+    const mail = this.layout.mailBase + cpu * MAIL_ENTRIES * 4;
+    const n = runSync(mem.load(cpuWord(cpu, MAIL_N)));
+    for (let k = 0; k < n; k++) {
+      const cause = runSync(mem.load(mail + k * 4));
+      const tid = runSync(mem.load(mail + k * 4 + 1));
+      const klass = runSync(mem.load(mail + k * 4 + 2));
+      const cnt = runSync(mem.load(mail + k * 4 + 3));
+      this.splay.loss(cpu, klass, cause, tid, cnt);
+    }
+    this.splay.emitMarkers();
+    const tid = runSync(mem.load(cpuWord(cpu, FLUSH_TID)));
+    const epoch = runSync(mem.load(cpuWord(cpu, FLUSH_EPOCH)));
+    runSync(mem.store(this.layout.relBase + tid, epoch + 1));
+    runSync(mem.notify(this.layout.relBase + tid));
+    this.flushes++;
+  }
+  flushes = 0;
 
   private runDeferredOne(): boolean {
     const item = this.deferred.shift();

@@ -3,15 +3,15 @@
  * them) into each consumer's stream, in the uniform 64-bit ABI.
  *
  * Works only from what is in the buffer: a record's side of the user/kernel split is read
- * off its addresses, the current thread and its pending kernel entry from CTXSW and SYNC
- * annotations. Per-CPU state is reset by the SYNC that follows every loss, so no state is
+ * off its addresses, the current thread and its pending kernel entry from CTXSW, SYNC and
+ * ENTRY annotations; returns that BTS_OFF_USR suppressed come from RET_SRC + RETURN. Per-CPU state is reset by the SYNC that follows every loss, so no state is
  * carried across a gap. LOSS annotations become loss markers: each consumer gets the
  * count of the lost records that were in its view (by class and thread), and one marker
  * per cause, just before the records that follow the gap.
  */
 import type { ConsumerKind, SimConfig } from '../model/config.js';
-import { Flags, KERNEL_HALF_HI, PSEUDO_HI, PseudoPc } from '../model/constants.js';
-import { ANN_CTXSW, ANN_LOSS, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, widenAddressHi } from '../model/hw-record.js';
+import { Flags, KERNEL_HALF_HI, PSEUDO_HI, PseudoPc, entryPseudoPc, isExplicitEntry } from '../model/constants.js';
+import { ANN_CTXSW, ANN_ENTRY, ANN_LOSS, ANN_RETURN, ANN_RET_SRC, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, widenAddressHi } from '../model/hw-record.js';
 import { HW_SLOT_BYTES } from '../mem/layout.js';
 import type { ConsumerWriter } from '../consumers/writers.js';
 
@@ -27,8 +27,14 @@ export const KIND_CLASS_MASK: Record<ConsumerKind, number> = {
 interface CpuSplay {
   tid: number;
   kernelKind: number;
-  all: ConsumerWriter[];
+  /** Kernel PC of the return to user announced by RET_SRC (BTS_OFF_USR). */
+  retSrc: number;
+  cpuAll: ConsumerWriter[];
+  cpuKernel: ConsumerWriter[];
+  /** For the current thread: every branch / kernel view / user view. */
+  full: ConsumerWriter[];
   kernel: ConsumerWriter[];
+  user: ConsumerWriter[];
 }
 
 export class Splay {
@@ -36,6 +42,9 @@ export class Splay {
   private readonly u32: Uint32Array;
   private readonly slotWords: number;
   private readonly hideUserPc: boolean;
+  private readonly threadAll = new Map<number, ConsumerWriter[]>();
+  private readonly threadKernel = new Map<number, ConsumerWriter[]>();
+  private readonly threadUser = new Map<number, ConsumerWriter[]>();
   /** Markers waiting for the SYNC that closes a run of LOSS annotations. */
   private readonly pendingMarkers = new Map<ConsumerWriter, Map<number, number>>();
   /** Hardware records (branches and annotations) read. */
@@ -45,13 +54,33 @@ export class Splay {
     this.u32 = new Uint32Array(bufs);
     this.slotWords = (cfg.bufferRecords * HW_SLOT_BYTES) / 4;
     this.hideUserPc = cfg.userPc === 'hide';
-    this.cpus = Array.from({ length: cfg.cpus }, () => ({ tid: 0, kernelKind: 0, all: [], kernel: [] }));
+    this.cpus = Array.from({ length: cfg.cpus }, () => ({
+      tid: 0, kernelKind: 0, retSrc: 0, cpuAll: [], cpuKernel: [], full: [], kernel: [], user: [],
+    }));
+    const add = (m: Map<number, ConsumerWriter[]>, tid: number, w: ConsumerWriter) => {
+      const l = m.get(tid);
+      if (l) l.push(w);
+      else m.set(tid, [w]);
+    };
     for (const w of writers) {
       const s = w.spec;
-      if (s.kind === 'cpu-all') this.cpus[s.target]!.all.push(w);
-      else if (s.kind === 'cpu-kernel') this.cpus[s.target]!.kernel.push(w);
-      else throw new Error(`consumer kind ${s.kind} is not supported by this splay yet`);
+      switch (s.kind) {
+        case 'cpu-all': this.cpus[s.target]!.cpuAll.push(w); break;
+        case 'cpu-kernel': this.cpus[s.target]!.cpuKernel.push(w); break;
+        case 'thread-all': add(this.threadAll, s.target, w); break;
+        case 'thread-kernel': add(this.threadKernel, s.target, w); break;
+        case 'thread-user': add(this.threadUser, s.target, w); break;
+      }
     }
+    this.cpus.forEach((st) => this.retarget(st, 0));
+  }
+
+  /** The current thread changed: recompute who sees its records. */
+  private retarget(st: CpuSplay, tid: number): void {
+    st.tid = tid;
+    st.full = [...st.cpuAll, ...(this.threadAll.get(tid) ?? [])];
+    st.kernel = [...st.cpuKernel, ...(this.threadKernel.get(tid) ?? [])];
+    st.user = this.threadUser.get(tid) ?? [];
   }
 
   /** Splay records [from, to) of `buffer`, which holds `cpu`'s records. */
@@ -59,7 +88,6 @@ export class Splay {
     const st = this.cpus[cpu]!;
     const u = this.u32;
     const w = this.cfg.format[cpu] === 64 ? 6 : 3;
-    const all = st.all, kernel = st.kernel;
     const hide = this.hideUserPc;
     let p = buffer * this.slotWords + from * w;
     this.recordsIn += to - from;
@@ -73,13 +101,15 @@ export class Splay {
         tHi = widenAddressHi(tLo);
       }
       if (fLo === ESCAPE && fHi === ESCAPE) {
-        this.annotation(cpu, st, fl, tLo);
+        this.annotation(cpu, st, fl, tLo, w === 6 ? tHi : 0);
         continue;
       }
-      for (let k = 0; k < all.length; k++) all[k]!.push(fLo, fHi, tLo, tHi, fl, 0);
+      const full = st.full;
+      for (let k = 0; k < full.length; k++) full[k]!.push(fLo, fHi, tLo, tHi, fl, 0);
+      const fromK = fHi >>> 0 >= KERNEL_HALF_HI;
+      const toK = tHi >>> 0 >= KERNEL_HALF_HI;
+      const kernel = st.kernel;
       if (kernel.length) {
-        const fromK = fHi >>> 0 >= KERNEL_HALF_HI;
-        const toK = tHi >>> 0 >= KERNEL_HALF_HI;
         if (fromK && toK) {
           for (let k = 0; k < kernel.length; k++) kernel[k]!.push(fLo, fHi, tLo, tHi, fl, 0);
         } else if (toK) {
@@ -94,27 +124,57 @@ export class Splay {
           }
         }
       }
+      if (!toK) {
+        const user = st.user;
+        if (!fromK) {
+          for (let k = 0; k < user.length; k++) user[k]!.push(fLo, fHi, tLo, tHi, fl, 0);
+        } else {
+          // A return to user: visible to user-only views when it closes an explicit entry.
+          if (user.length && isExplicitEntry(st.kernelKind)) {
+            const pc = entryPseudoPc(st.kernelKind);
+            for (let k = 0; k < user.length; k++) user[k]!.push(pc, PSEUDO_HI, tLo, tHi, 0, 0);
+          }
+          st.kernelKind = 0;
+        }
+      }
     }
   }
 
-  private annotation(cpu: number, st: CpuSplay, flags: number, payload: number): void {
+  private annotation(cpu: number, st: CpuSplay, flags: number, payload: number, payloadHi: number): void {
     const type = flags & 0xf;
     const code = (flags >>> 8) & 0xff;
     switch (type) {
       case ANN_SWITCH_MM:
-        for (const c of st.all) c.push(PseudoPc.SWITCH_MM, PSEUDO_HI, payload, 0, 0, Flags.ANNOTATION_HI);
+        for (const c of st.cpuAll) c.push(PseudoPc.SWITCH_MM, PSEUDO_HI, payload, 0, 0, Flags.ANNOTATION_HI);
         break;
       case ANN_CTXSW:
-        st.tid = payload;
+        this.retarget(st, payload);
         st.kernelKind = code;
         break;
       case ANN_SYNC:
         this.emitMarkers();
-        st.tid = payload;
+        this.retarget(st, payload);
         st.kernelKind = code;
         break;
       case ANN_LOSS:
-        this.loss(st, (flags >>> 4) & 0xf, code, flags >>> 16, payload);
+        this.loss(cpu, (flags >>> 4) & 0xf, code, flags >>> 16, payload);
+        break;
+      case ANN_ENTRY:
+        st.kernelKind = code;
+        if (isExplicitEntry(code)) {
+          const pc = entryPseudoPc(code);
+          for (const c of st.user) c.push(payload, payloadHi, pc, PSEUDO_HI, 0, 0);
+        }
+        break;
+      case ANN_RET_SRC:
+        st.retSrc = payload;
+        break;
+      case ANN_RETURN:
+        for (const c of st.kernel) {
+          if (this.hideUserPc) c.push(st.retSrc, 0xffff_ffff, PseudoPc.USER, PSEUDO_HI, 0, 0);
+          else c.push(st.retSrc, 0xffff_ffff, payload, payloadHi, 0, 0);
+        }
+        st.kernelKind = 0;
         break;
       default:
         throw new Error(`cpu${cpu}: unknown annotation type ${type}`);
@@ -122,10 +182,12 @@ export class Splay {
   }
 
   /** Account lost records of class `klass` of thread `tid` to every consumer that would have seen them. */
-  loss(st: CpuSplay | number, klass: number, cause: number, _tid: number, count: number): void {
-    const s = typeof st === 'number' ? this.cpus[st]! : st;
+  loss(cpu: number, klass: number, cause: number, tid: number, count: number): void {
+    const s = this.cpus[cpu]!;
     const bit = 1 << klass;
-    for (const list of [s.all, s.kernel]) {
+    const lists = [s.cpuAll, s.cpuKernel, this.threadAll.get(tid), this.threadKernel.get(tid), this.threadUser.get(tid)];
+    for (const list of lists) {
+      if (!list) continue;
       for (const c of list) {
         if ((KIND_CLASS_MASK[c.spec.kind] & bit) === 0) continue;
         let m = this.pendingMarkers.get(c);

@@ -7,27 +7,33 @@
  * words it shares with the coordinator follow src/mem/layout.ts: it owns DS_INDEX and the
  * installed buffer's records while tracing is on and it is not in a PMI.
  *
- * What the simulated hardware and kernel write, per event:
- *   SWITCH with an mm change:  SWITCH_MM annotation, then the switch_to record
- *   SWITCH:                    the record, then a CTXSW annotation (incoming tid, kind)
- *   anything else:             the record
- * A record that cannot be stored (tracing off, or the buffer full at the absolute
- * maximum) is counted by (cause, thread, class). Before the next record that can be
- * stored, the CPU writes one LOSS annotation per count and a SYNC: so a gap in the buffer
- * is always marked, in order, and the splay never carries state across it.
+ * What the simulated hardware and kernel write, per event (the hardware filter, from the
+ * consumers present, decides whether the branch record itself is stored; see needs.ts):
+ *   SWITCH:   [SWITCH_MM if the mm changes and a cpu-all consumer is here], the record,
+ *             CTXSW (incoming tid, its pending entry kind); then the filter is reprogrammed
+ *             for the incoming thread, and a traced outgoing thread is flushed
+ *   ENTRY:    the record, [ENTRY (kind, user PC) if the thread has a user-only consumer]
+ *   RETURN:   the record, or under BTS_OFF_USR RET_SRC + RETURN (kernel-only views)
+ *   other:    the record
+ * An event's records are stored all or none. One that cannot be stored (tracing off, or
+ * no room before the absolute maximum) is counted by (cause, thread, class), and so is
+ * every later one until the DS area is reprogrammed; then, before anything else, the CPU
+ * writes one LOSS annotation per count and a SYNC. So a gap in the buffer is always
+ * marked, in order, and the splay never carries state across it.
  */
 import type { SimConfig } from '../model/config.js';
 import { LossCause, lossCauseName } from '../model/constants.js';
 import {
-  ANN_CTXSW, ANN_LOSS, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, LossClass, annFlags,
+  ANN_CTXSW, ANN_ENTRY, ANN_LOSS, ANN_RETURN, ANN_RET_SRC, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, LossClass, annFlags,
 } from '../model/hw-record.js';
 import {
-  DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, G_DOORBELL, G_STOP,
-  HW_SLOT_BYTES, PMI_ACK, PMI_REQ, cpuWord,
+  DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ,
+  FLUSH_TID, G_DOORBELL, G_STOP, HW_SLOT_BYTES, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
 } from '../mem/layout.js';
+import { HW_KERNEL_ONLY, HW_OFF, TraceNeeds } from '../model/needs.js';
 import { runSync, type SharedMem } from '../mem/shared-mem.js';
 import {
-  EV_ENTRY, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, EventChunk, IRQS_OFF, REC_WORDS,
+  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_TYPE_MASK, EV_USER, EventChunk, IRQS_OFF, REC_WORDS,
 } from '../workload/events.js';
 import { isExplicitEntry } from '../model/constants.js';
 
@@ -50,8 +56,10 @@ export interface CpuResult {
   lost: Record<string, number>;
   /** Losses counted after the last record stored: the coordinator marks them at the end. */
   pendingLosses: PendingLoss[];
-  /** The thread and pending entry kind at the end (for the final SYNC-less marker). */
-  tid: number;
+  /** Context-switch flushes and the time they and migration waits held the CPU (in stallNs). */
+  flushes: number;
+  flushStallNs: number;
+  migrationWaitNs: number;
   stopped: boolean;
 }
 
@@ -89,13 +97,19 @@ export class CpuCore {
   private readonly lostByCause = new Float64Array(256);
   stopped = false;
 
+  private readonly needs: TraceNeeds;
+  flushes = 0;
+  flushStallNs = 0;
+
   constructor(
     private readonly cfg: SimConfig,
     readonly id: number,
     private readonly mem: SharedMem,
+    private readonly layout: Layout,
     bufs: SharedArrayBuffer,
     private readonly stats: Float64Array,
   ) {
+    this.needs = new TraceNeeds(cfg);
     this.w = cfg.format[id] === 64 ? 6 : 3;
     this.u32 = new Uint32Array(bufs);
     this.slotWords = (cfg.bufferRecords * HW_SLOT_BYTES) / 4;
@@ -108,38 +122,86 @@ export class CpuCore {
     const rec = chunk.rec, type = chunk.type, aux = chunk.aux, aux2 = chunk.aux2, aux3 = chunk.aux3;
     const batch = this.cfg.batchRecords;
     const skid = this.cfg.skidRecords;
-    if (this.branches === 0 || this.tid !== chunk.tid) this.tid = chunk.tid;
+    const needs = this.needs;
+    const cpuAll = needs.cpuAll[this.id] === 1;
+    this.tid = chunk.tid;
+    if (chunk.epoch === 0 && this.reserve(1)) {
+      // Tracing starts: say who runs (the splay knows nothing else about this CPU yet).
+      this.put(ESCAPE, annFlags(ANN_SYNC, 0, this.kernelKind, 0), this.tid, 0);
+    }
+    if (chunk.migratedAfter >= 0 && needs.threadTraced[chunk.tid] && !this.waitReleased(chunk.tid, chunk.migratedAfter)) {
+      return false;
+    }
+    let mode = needs.hwMode(this.id, this.tid);
+    let userAnn = needs.threadUser[this.tid] === 1;
     let untilPublish = batch;
     for (let i = 0; i < n; i++) {
       const ty = type[i]!;
       const t = ty & EV_TYPE_MASK;
       const o = i * REC_WORDS;
-      if (t === EV_SWITCH && aux2[i] !== 0) {
-        this.annotate(annFlags(ANN_SWITCH_MM, 0, 0, 0), aux2[i]!, LossClass.SWITCH_MM);
-      }
-      // The record itself: the common case inline, the rest in store().
-      if (this.canWrite) {
-        const p = this.bufWord0 + this.idx * this.w;
-        const u = this.u32;
-        if (this.w === 6) {
-          u[p] = rec[o]!; u[p + 1] = rec[o + 1]!; u[p + 2] = rec[o + 2]!;
-          u[p + 3] = rec[o + 3]!; u[p + 4] = rec[o + 4]!; u[p + 5] = 0;
-        } else {
-          u[p] = rec[o]!; u[p + 1] = rec[o + 2]!; u[p + 2] = rec[o + 4]!;
+      const store = (mode >> t) & 1;
+      if (t === EV_USER || t === EV_KERNEL) {
+        // The common case, inline: one record or nothing.
+        if (store) {
+          if (this.canWrite && this.idx < this.absMax) {
+            const p = this.bufWord0 + this.idx * this.w;
+            const u = this.u32;
+            if (this.w === 6) {
+              u[p] = rec[o]!; u[p + 1] = rec[o + 1]!; u[p + 2] = rec[o + 2]!;
+              u[p + 3] = rec[o + 3]!; u[p + 4] = rec[o + 4]!; u[p + 5] = 0;
+            } else {
+              u[p] = rec[o]!; u[p + 1] = rec[o + 2]!; u[p + 2] = rec[o + 4]!;
+            }
+            this.hwRecords++;
+            if (++this.idx >= this.threshold) this.crossed(skid);
+          } else {
+            this.drop(t === EV_USER ? LossClass.USER : LossClass.KERNEL, -1, true);
+          }
         }
-        this.hwRecords++;
-        if (++this.idx >= this.threshold) this.crossed(skid);
-      } else {
-        this.drop(lossClass(t, aux[i]!), false);
-      }
-      if (t === EV_SWITCH) {
-        this.annotate(annFlags(ANN_CTXSW, 0, aux3[i]!, 0), aux[i]!, -1);
-        this.tid = aux[i]!;
-        this.kernelKind = aux3[i]!;
       } else if (t === EV_ENTRY) {
+        const slots = store + (userAnn ? 1 : 0);
+        if (slots) {
+          if (this.reserve(slots)) {
+            if (store) this.branch(rec, o);
+            if (userAnn) this.put(ESCAPE, annFlags(ANN_ENTRY, 0, aux[i]!, 0), rec[o]!, rec[o + 1]!);
+          } else this.drop(lossClass(t, aux[i]!), -1, store === 1);
+        }
         this.kernelKind = aux[i]!;
       } else if (t === EV_RETURN) {
+        const synth = mode === HW_KERNEL_ONLY;
+        const slots = store + (synth ? 2 : 0);
+        if (slots) {
+          if (this.reserve(slots)) {
+            if (store) this.branch(rec, o);
+            if (synth) {
+              this.put(ESCAPE, annFlags(ANN_RET_SRC, 0, 0, 0), rec[o]!, 0);
+              this.put(ESCAPE, annFlags(ANN_RETURN, 0, 0, 0), rec[o + 2]!, rec[o + 3]!);
+            }
+          } else this.drop(lossClass(t, aux[i]!), -1, store === 1);
+        }
         this.kernelKind = 0;
+      } else {
+        // SWITCH: the outgoing thread's last record; then the incoming thread's filter.
+        const next = aux[i]!;
+        const nextMode = needs.hwMode(this.id, next);
+        const mm = cpuAll && aux2[i] !== 0 ? 1 : 0;
+        const ctxsw = mode !== HW_OFF || nextMode !== HW_OFF ? 1 : 0;
+        const slots = mm + store + ctxsw;
+        if (slots) {
+          if (this.reserve(slots)) {
+            if (mm) this.put(ESCAPE, annFlags(ANN_SWITCH_MM, 0, 0, 0), aux2[i]!, 0);
+            if (store) this.branch(rec, o);
+            if (ctxsw) this.put(ESCAPE, annFlags(ANN_CTXSW, 0, aux3[i]!, 0), next, 0);
+          } else {
+            this.drop(LossClass.KERNEL, mm ? LossClass.SWITCH_MM : -1, store === 1);
+          }
+        }
+        const prev = this.tid;
+        this.tid = next;
+        this.kernelKind = aux3[i]!;
+        mode = nextMode;
+        userAnn = needs.threadUser[next] === 1;
+        if (needs.threadTraced[prev]) this.flush(prev, chunk.epoch);
       }
       this.branches++;
       if (this.pmiPending) {
@@ -152,6 +214,26 @@ export class CpuCore {
       }
     }
     return this.batchBoundary();
+  }
+
+  /** Room for an event's `slots` records? If not, nothing more is stored until reprogrammed. */
+  private reserve(slots: number): boolean {
+    if (this.canWrite && this.idx + slots <= this.absMax) return true;
+    this.canWrite = false;
+    return false;
+  }
+
+  private branch(rec: Uint32Array, o: number): void {
+    const p = this.bufWord0 + this.idx * this.w;
+    const u = this.u32;
+    if (this.w === 6) {
+      u[p] = rec[o]!; u[p + 1] = rec[o + 1]!; u[p + 2] = rec[o + 2]!;
+      u[p + 3] = rec[o + 3]!; u[p + 4] = rec[o + 4]!; u[p + 5] = 0;
+    } else {
+      u[p] = rec[o]!; u[p + 1] = rec[o + 2]!; u[p + 2] = rec[o + 4]!;
+    }
+    this.hwRecords++;
+    if (++this.idx >= this.threshold) this.crossed(this.cfg.skidRecords);
   }
 
   /** Publish the index, pick up a re-enable, report progress, honour a stop. */
@@ -177,39 +259,34 @@ export class CpuCore {
     }
   }
 
-  /** A kernel annotation: stored like a record, or counted as lost (class -1: in no view). */
-  private annotate(flags: number, payload: number, klass: number): void {
-    if (!this.canWrite) {
-      this.drop(klass, true);
-      return;
-    }
-    this.put(ESCAPE, flags, payload);
-    this.annotations++;
-  }
-
-  private put(fromLo: number, flagsLo: number, toLo: number): void {
+  /** A kernel annotation record (the caller reserved its slot). */
+  private put(fromLo: number, flagsLo: number, toLo: number, toHi: number): void {
     const p = this.bufWord0 + this.idx * this.w;
     const u = this.u32;
     if (this.w === 6) {
-      u[p] = fromLo; u[p + 1] = fromLo === ESCAPE ? ESCAPE : 0; u[p + 2] = toLo; u[p + 3] = 0;
+      u[p] = fromLo; u[p + 1] = fromLo === ESCAPE ? ESCAPE : 0; u[p + 2] = toLo; u[p + 3] = toHi;
       u[p + 4] = flagsLo; u[p + 5] = 0;
     } else {
       u[p] = fromLo; u[p + 1] = toLo; u[p + 2] = flagsLo;
     }
+    this.annotations++;
     if (++this.idx >= this.threshold) this.crossed(this.cfg.skidRecords);
   }
 
-  private drop(klass: number, annotation: boolean): void {
-    const cause = !this.enabled ? this.cause : this.idx >= this.absMax ? LossCause['past-absolute-maximum'] : this.lastCause;
-    this.lastCause = cause;
+  /**
+   * Count an event that could not be stored: its class (and a second one, for a lost
+   * switch_mm record) for the current thread. Tracing on, there was no room before the
+   * absolute maximum; tracing off, the cause is the one the design gave.
+   */
+  private drop(klass: number, klass2: number, branchRecord: boolean): void {
+    const cause = this.enabled ? LossCause['past-absolute-maximum'] : this.cause;
+    this.canWrite = false;
     this.hadDrop = true;
-    if (klass >= 0) {
-      const key = cause * 0x100_0000 + this.tid * 0x100 + klass;
-      this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
-    }
-    if (!annotation) this.lostByCause[cause]!++;
+    const base = cause * 0x100_0000 + this.tid * 0x100;
+    this.pending.set(base + klass, (this.pending.get(base + klass) ?? 0) + 1);
+    if (klass2 >= 0) this.pending.set(base + klass2, (this.pending.get(base + klass2) ?? 0) + 1);
+    if (branchRecord) this.lostByCause[cause]!++;
   }
-  private lastCause = 0;
 
   /** Write the pending LOSS annotations and a SYNC, if they fit; until then keep dropping. */
   private flushPending(): void {
@@ -222,14 +299,73 @@ export class CpuCore {
       const cause = Math.floor(key / 0x100_0000);
       const tid = Math.floor(key / 0x100) & 0xffff;
       const klass = key & 0xff;
-      this.put(ESCAPE, annFlags(ANN_LOSS, klass, cause, tid), count);
-      this.annotations++;
+      this.put(ESCAPE, annFlags(ANN_LOSS, klass, cause, tid), count, 0);
     }
     this.pending.clear();
-    this.put(ESCAPE, annFlags(ANN_SYNC, 0, this.kernelKind, 0), this.tid);
-    this.annotations++;
+    this.put(ESCAPE, annFlags(ANN_SYNC, 0, this.kernelKind, 0), this.tid, 0);
     this.hadDrop = false;
     this.canWrite = this.idx < this.absMax;
+  }
+
+  /**
+   * Context-switch flush of a thread with per-thread consumers: hand the coordinator the
+   * published prefix and the losses not written yet, and wait until they reached the
+   * thread's consumers (so the thread's records stay in order wherever it runs next).
+   */
+  private flush(tid: number, epoch: number): void {
+    const mem = this.mem;
+    const id = this.id;
+    const mail = this.layout.mailBase + id * MAIL_ENTRIES * 4;
+    const t0 = process.hrtime.bigint();
+    let entries = [...this.pending];
+    this.pending.clear();
+    do {
+      const part = entries.slice(0, MAIL_ENTRIES);
+      entries = entries.slice(MAIL_ENTRIES);
+      part.forEach(([key, count], k) => {
+        runSync(mem.store(mail + k * 4, Math.floor(key / 0x100_0000)));
+        runSync(mem.store(mail + k * 4 + 1, Math.floor(key / 0x100) & 0xffff));
+        runSync(mem.store(mail + k * 4 + 2, key & 0xff));
+        runSync(mem.store(mail + k * 4 + 3, count));
+      });
+      if (this.enabled) runSync(mem.store(cpuWord(id, DS_INDEX), this.idx));
+      runSync(mem.store(cpuWord(id, FLUSH_TID), tid));
+      runSync(mem.store(cpuWord(id, FLUSH_EPOCH), epoch));
+      runSync(mem.store(cpuWord(id, MAIL_N), part.length));
+      const req = runSync(mem.add(cpuWord(id, FLUSH_REQ), 1)) + 1;
+      runSync(mem.add(G_DOORBELL, 1));
+      runSync(mem.notify(G_DOORBELL));
+      if (!this.waitAtLeast(cpuWord(id, FLUSH_ACK), req)) return;
+    } while (entries.length > 0);
+    this.flushes++;
+    const dt = Number(process.hrtime.bigint() - t0);
+    this.flushStallNs += dt;
+    this.stallNs += dt;
+    this.reload();
+  }
+
+  /** Before running a thread that last ran on another CPU: wait until its records there were splayed. */
+  private waitReleased(tid: number, epoch: number): boolean {
+    const t0 = process.hrtime.bigint();
+    const ok = this.waitAtLeast(this.layout.relBase + tid, epoch + 1);
+    const dt = Number(process.hrtime.bigint() - t0);
+    this.migrationWaitNs += dt;
+    return ok;
+  }
+  migrationWaitNs = 0;
+
+  /** Wait until a word is >= `target` (never ==: it may jump past). False if the run stopped. */
+  private waitAtLeast(index: number, target: number): boolean {
+    const mem = this.mem;
+    for (;;) {
+      const v = runSync(mem.load(index));
+      if (v >= target) return true;
+      if (runSync(mem.load(G_STOP)) !== 0) {
+        this.stopped = true;
+        return false;
+      }
+      runSync(mem.wait(index, v, 50));
+    }
   }
 
   /** Raise the overflow interrupt and wait while the coordinator services it (the stall). */
@@ -244,12 +380,7 @@ export class CpuCore {
     runSync(mem.add(G_DOORBELL, 1));
     runSync(mem.notify(G_DOORBELL));
     const t0 = process.hrtime.bigint();
-    for (;;) {
-      const ack = runSync(mem.load(cpuWord(id, PMI_ACK)));
-      if (ack >= req) break;
-      if (runSync(mem.load(G_STOP)) !== 0) break;
-      runSync(mem.wait(cpuWord(id, PMI_ACK), ack, 50));
-    }
+    this.waitAtLeast(cpuWord(id, PMI_ACK), req);
     this.stallNs += Number(process.hrtime.bigint() - t0);
     this.reload();
   }
@@ -261,6 +392,7 @@ export class CpuCore {
     this.enabled = runSync(mem.load(cpuWord(id, DS_ENABLED))) === 1;
     this.cause = runSync(mem.load(cpuWord(id, DS_CAUSE)));
     this.base = runSync(mem.load(cpuWord(id, DS_BASE)));
+    // (loaded after DS_ENABLED: a re-enable stores these first and DS_ENABLED last)
     this.idx = runSync(mem.load(cpuWord(id, DS_INDEX)));
     this.absMax = runSync(mem.load(cpuWord(id, DS_ABSMAX)));
     this.threshold = runSync(mem.load(cpuWord(id, DS_THRESHOLD)));
@@ -286,7 +418,8 @@ export class CpuCore {
     }
     return {
       id: this.id, branches: this.branches, hwRecords: this.hwRecords, annotations: this.annotations,
-      overflows: this.overflows, stallNs: this.stallNs, lost, pendingLosses, tid: this.tid, stopped: this.stopped,
+      overflows: this.overflows, stallNs: this.stallNs + this.migrationWaitNs, lost, pendingLosses,
+      flushes: this.flushes, flushStallNs: this.flushStallNs, migrationWaitNs: this.migrationWaitNs, stopped: this.stopped,
     };
   }
 }

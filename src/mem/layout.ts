@@ -20,7 +20,16 @@
  *  |   DS_CAUSE       loss cause code while off                                       |
  *  |   PMI_REQ        PMIs raised by the CPU (add)                                    |
  *  |   PMI_ACK        PMIs serviced (coordinator store, then notify)                  |
+ *  |   FLUSH_REQ      context-switch flushes requested by the CPU (add)               |
+ *  |   FLUSH_ACK      flushes done (coordinator store, then notify)                   |
+ *  |   FLUSH_TID, FLUSH_EPOCH, MAIL_N   the flush's thread, epoch and mailbox length  |
+ *  |                  (CPU store before FLUSH_REQ; coordinator reads after)           |
  *  | pool links [POOL_BASE + id]: next id + 1 (0 = end of stack)                      |
+ *  | mailbox [MAIL_BASE + cpu * MAIL_WORDS]: losses handed over at a flush             |
+ *  |   (cause, tid, class, count) x MAIL_N; CPU plain stores before FLUSH_REQ           |
+ *  | released [REL_BASE + tid]: epoch + 1 up to which the thread's records have been  |
+ *  |   splayed (coordinator store + notify); a CPU waits on it (>=) before running a  |
+ *  |   thread that last ran elsewhere                                                  |
  *  | consumer handoff [CONS_BASE + k * consStride]: FULL_SEQ, FREE_SEQ, LEN[0..K-1]   |
  *  +--------------------------------------------------------------------------------+
  *  bufs: the hardware buffers, id b at byte b * bufferRecords * 24 (32-bit CPUs use 12 B
@@ -41,6 +50,14 @@
  *    sequentially consistent: the stores before the flag are visible after it.)
  *  - A buffer taken out of the DS area belongs to whoever took it until it is pushed back
  *    on the free pool; a pushed buffer is never read again by its previous owner.
+ *
+ * Context-switch flush (per-thread consumers follow their thread, in order): when a thread
+ * that has per-thread consumers is switched out, its CPU publishes DS_INDEX, moves the
+ * losses it has not written yet to its mailbox, stores FLUSH_TID/FLUSH_EPOCH/MAIL_N, adds
+ * FLUSH_REQ, rings G_DOORBELL and waits for FLUSH_ACK >= its request (like a PMI). The
+ * coordinator finishes that CPU's deferred drains, drains the installed buffer's published
+ * prefix, turns the mailbox into loss markers, stores released[tid] = epoch + 1 (notify),
+ * then FLUSH_ACK. The CPU then reloads the DS words (a deferred re-enable may have run).
  *
  * Consumer handoff (continuous consumers, coordinator -> sink), one SPSC queue of K
  * buffers per consumer: buffer j = seq % K. The coordinator fills buffer FULL_SEQ % K while
@@ -65,6 +82,14 @@ export const DS_ENABLED = 4;
 export const DS_CAUSE = 5;
 export const PMI_REQ = 6;
 export const PMI_ACK = 7;
+export const FLUSH_REQ = 8;
+export const FLUSH_ACK = 9;
+export const FLUSH_TID = 10;
+export const FLUSH_EPOCH = 11;
+export const MAIL_N = 12;
+
+export const MAIL_ENTRIES = 64;
+export const MAIL_WORDS = MAIL_ENTRIES * 4;
 
 export const CONS_FULL_SEQ = 0;
 export const CONS_FREE_SEQ = 1;
@@ -80,16 +105,20 @@ export interface Layout {
   consumers: number;
   consumerBuffers: number;
   poolBase: number;
+  mailBase: number;
+  relBase: number;
   consBase: number;
   consStride: number;
   ctlWords: number;
   bufsBytes: number;
 }
 
-export function makeLayout(cpus: number, spares: number, bufferRecords: number, consumers: number, consumerBuffers: number): Layout {
+export function makeLayout(cpus: number, spares: number, bufferRecords: number, consumers: number, consumerBuffers: number, threads: number): Layout {
   const buffers = cpus + spares;
   const poolBase = CPU_BASE + cpus * CPU_STRIDE;
-  const consBase = poolBase + ((buffers + 31) & ~31);
+  const mailBase = poolBase + ((buffers + 31) & ~31);
+  const relBase = mailBase + cpus * MAIL_WORDS;
+  const consBase = relBase + ((threads + 1 + 31) & ~31);
   // 32-word (128-byte) alignment keeps each consumer's words off its neighbours' lines.
   const consStride = (CONS_LEN + consumerBuffers + 31) & ~31;
   return {
@@ -99,6 +128,8 @@ export function makeLayout(cpus: number, spares: number, bufferRecords: number, 
     consumers,
     consumerBuffers,
     poolBase,
+    mailBase,
+    relBase,
     consBase,
     consStride,
     ctlWords: consBase + consumers * consStride,

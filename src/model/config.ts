@@ -51,6 +51,11 @@ export const configSchema = z.strictObject({
   bufferRecords: int(16, 1 << 26).optional(),
   /** Interrupt threshold, in records from the buffer base (<= bufferRecords). */
   thresholdRecords: int(1, 1 << 26).optional(),
+  /**
+   * Per-CPU buffer and threshold (records), overriding the sizing from the consumers. A
+   * resolved config carries it, so a result's `config` can be run again as it is.
+   */
+  cpuBuffers: z.array(z.strictObject({ records: int(16, 1 << 26), threshold: int(1, 1 << 26) })).optional(),
   /** Records the CPU writes after crossing the threshold before it takes the PMI. */
   skidRecords: int(0, 1 << 20).optional(),
   /** Records written between two publishes of the DS index. */
@@ -101,12 +106,23 @@ export interface WorkloadConfig {
   irqsOffBranches: number;
 }
 
+export interface CpuBuffer {
+  /** Absolute maximum of this CPU's DS buffer, in records. */
+  records: number;
+  /** Interrupt threshold, in records from the base. */
+  threshold: number;
+}
+
 export interface SimConfig {
   seed: number;
   cpus: number;
   branches: number;
+  /** Size of every buffer slot (the largest CPU buffer): spares fit any CPU. */
   bufferRecords: number;
+  /** The threshold asked for, or the smallest one in use. */
   thresholdRecords: number;
+  /** Per CPU: its hardware buffer and threshold, sized from its consumers (DESIGN.md §3). */
+  cpuBuffers: CpuBuffer[];
   skidRecords: number;
   batchRecords: number;
   spares: number;
@@ -246,14 +262,67 @@ function perCpu<T>(v: T | T[] | undefined, cpus: number, dflt: T, field: string)
   return v.slice();
 }
 
-/** The default consumers: a continuous cpu-all on every CPU and a "last N" cpu-all ring on CPU 0. */
-export function defaultConsumers(cpus: number, bufferRecords: number): ConsumerSpec[] {
+/**
+ * The default consumers: all five kinds. A continuous cpu-all on every CPU, a "last N"
+ * cpu-all ring on CPU 0, a cpu-kernel ring on the last CPU, and one thread each for the
+ * per-thread kinds (user continuous, kernel ring, all continuous).
+ */
+export function defaultConsumers(cpus: number, threads: number): ConsumerSpec[] {
   const list: ConsumerSpec[] = [];
   for (let c = 0; c < cpus; c++) {
-    list.push({ id: `cpu${c}-all`, kind: 'cpu-all', target: c, mode: 'continuous', size: bufferRecords });
+    list.push({ id: `cpu${c}-all`, kind: 'cpu-all', target: c, mode: 'continuous', size: 4_096 });
   }
   list.push({ id: 'cpu0-all-ring', kind: 'cpu-all', target: 0, mode: 'ring', size: 4_096 });
-  return list;
+  list.push({ id: `cpu${cpus - 1}-kernel-ring`, kind: 'cpu-kernel', target: cpus - 1, mode: 'ring', size: 4_096 });
+  const t = (i: number) => 1 + (i % threads);
+  list.push({ id: `tid${t(0)}-user`, kind: 'thread-user', target: t(0), mode: 'continuous', size: 4_096 });
+  list.push({ id: `tid${t(1)}-kernel-ring`, kind: 'thread-kernel', target: t(1), mode: 'ring', size: 4_096 });
+  list.push({ id: `tid${t(2)}-all`, kind: 'thread-all', target: t(2), mode: 'continuous', size: 4_096 });
+  return list.filter((x, i) => list.findIndex((y) => y.id === x.id) === i);
+}
+
+/**
+ * Hardware buffer sizing per CPU from the consumers that can be on it (its own, and every
+ * per-thread consumer, since threads migrate): all rings, the largest ring; any
+ * continuous, the threshold follows the smallest continuous size, so the consumer with
+ * the smallest limit is alerted in time. Explicit sizes override.
+ */
+export function sizeBuffers(
+  cpus: number,
+  consumers: ConsumerSpec[],
+  bufferRecords: number | undefined,
+  thresholdRecords: number | undefined,
+  skid: number,
+): CpuBuffer[] {
+  const headroom = (n: number) => Math.max(skid + 16, Math.ceil(n / 8));
+  return Array.from({ length: cpus }, (_, cpu) => {
+    const here = consumers.filter((c) => c.kind.startsWith('thread') || c.target === cpu);
+    const cont = here.filter((c) => c.mode === 'continuous').map((c) => c.size);
+    const rings = here.filter((c) => c.mode === 'ring').map((c) => c.size);
+    let records: number;
+    let threshold: number;
+    if (bufferRecords !== undefined) {
+      records = bufferRecords;
+      threshold = Math.max(1, records - Math.min(headroom(records), records >> 1));
+      if (cont.length) threshold = Math.min(threshold, Math.min(...cont));
+    } else if (cont.length) {
+      threshold = Math.max(16, Math.min(...cont));
+      records = threshold + headroom(threshold);
+    } else if (rings.length) {
+      records = Math.max(16, Math.max(...rings));
+      threshold = records - Math.min(headroom(records), records >> 1);
+    } else {
+      records = DEFAULTS.bufferRecords;
+      threshold = records - headroom(records);
+    }
+    if (thresholdRecords !== undefined) {
+      if (thresholdRecords > records) {
+        throw new ConfigError('thresholdRecords', thresholdRecords, `an integer from 1 to the buffer size (${records} records on cpu ${cpu})`);
+      }
+      threshold = thresholdRecords;
+    }
+    return { records, threshold };
+  });
 }
 
 /** Validate raw input (flags merged over a config file) and fill in every default. */
@@ -262,12 +331,9 @@ export function resolveConfig(input: unknown): SimConfig {
   if (!parsed.success) throw configErrorFromZod(parsed.error, input);
   const c = parsed.data;
   const cpus = c.cpus ?? DEFAULTS.cpus;
-  const bufferRecords = c.bufferRecords ?? DEFAULTS.bufferRecords;
   const skidRecords = c.skidRecords ?? DEFAULTS.skidRecords;
-  // Default headroom: an eighth of the buffer, and at least the skid plus a batch of annotations.
-  const thresholdRecords = c.thresholdRecords ?? Math.max(1, Math.min(bufferRecords - Math.min(skidRecords + 8, bufferRecords >> 1), Math.floor(bufferRecords * 7 / 8)));
-  if (thresholdRecords > bufferRecords) {
-    throw new ConfigError('thresholdRecords', thresholdRecords, `an integer from 1 to bufferRecords (${bufferRecords})`);
+  if (c.thresholdRecords !== undefined && c.bufferRecords !== undefined && c.thresholdRecords > c.bufferRecords) {
+    throw new ConfigError('thresholdRecords', c.thresholdRecords, `an integer from 1 to bufferRecords (${c.bufferRecords})`);
   }
   const w = { ...DEFAULT_WORKLOAD, ...(c.workload ?? {}) };
   if (!w.threads) w.threads = Math.min(65_535, 2 * cpus);
@@ -278,7 +344,7 @@ export function resolveConfig(input: unknown): SimConfig {
   if (w.syscallRate + w.exceptionRate + w.interruptRate > 500) {
     throw new ConfigError('workload.syscallRate', w.syscallRate, 'rates whose sum (syscall + exception + interrupt) is at most 500 per 1,000 branches');
   }
-  const consumers: ConsumerSpec[] = (c.consumers ?? defaultConsumers(cpus, bufferRecords)).map((s, i) => ({
+  const consumers: ConsumerSpec[] = (c.consumers ?? defaultConsumers(cpus, w.threads)).map((s) => ({
     id: s.id ?? `${s.kind.startsWith('cpu') ? 'cpu' : 'tid'}${s.target}-${s.kind.split('-')[1]}${s.mode === 'ring' ? '-ring' : ''}`,
     kind: s.kind,
     target: s.target,
@@ -296,12 +362,27 @@ export function resolveConfig(input: unknown): SimConfig {
       throw new ConfigError(`consumers.${i}.target`, s.target, `a tid from 1 to ${w.threads}`);
     }
   });
+  let cpuBuffers: CpuBuffer[];
+  if (c.cpuBuffers) {
+    cpuBuffers = perCpu(c.cpuBuffers, cpus, { records: 0, threshold: 0 }, 'cpuBuffers');
+    cpuBuffers.forEach((b, i) => {
+      if (b.threshold > b.records) throw new ConfigError(`cpuBuffers.${i}.threshold`, b.threshold, `an integer from 1 to its records (${b.records})`);
+    });
+  } else {
+    cpuBuffers = sizeBuffers(cpus, consumers, c.bufferRecords, c.thresholdRecords, skidRecords);
+  }
+  const bufferRecords = Math.max(...cpuBuffers.map((b) => b.records));
+  const thresholdRecords = Math.min(...cpuBuffers.map((b) => b.threshold));
+  if (c.cpuBuffers && c.bufferRecords !== undefined && c.bufferRecords !== bufferRecords) {
+    throw new ConfigError('bufferRecords', c.bufferRecords, `the largest of cpuBuffers[].records (${bufferRecords}), or nothing`);
+  }
   return {
     seed: c.seed ?? DEFAULTS.seed,
     cpus,
     branches: c.branches ?? DEFAULTS.branches,
     bufferRecords,
     thresholdRecords,
+    cpuBuffers,
     skidRecords,
     batchRecords: c.batchRecords ?? DEFAULTS.batchRecords,
     spares: c.spares ?? 4 * cpus,

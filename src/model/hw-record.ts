@@ -15,6 +15,13 @@
  *                        2 CTXSW      to = incoming tid,   code = its pending entry kind
  *                        3 SYNC       to = current tid,    code = pending entry kind (0: user)
  *                        4 LOSS       to = records lost,   code = cause, class, tid
+ *                        5 ENTRY      to = user PC,        code = entry kind
+ *                                     (threads with a user-only consumer: the kind, and the
+ *                                     user PC when BTS_OFF_OS suppressed the entry record)
+ *                        6 RET_SRC    to = low word of the kernel PC of a return to user
+ *                        7 RETURN     to = the user PC returned to
+ *                                     (6 and 7 under BTS_OFF_USR, which suppresses returns
+ *                                     that kernel-only views still show)
  *   bits 4..7   class    LOSS only: which kind of record was lost (LossClass)
  *   bits 8..15  code
  *   bits 16..31 tid      LOSS only: the thread the lost records belong to
@@ -28,6 +35,9 @@ export const ANN_SWITCH_MM = 1;
 export const ANN_CTXSW = 2;
 export const ANN_SYNC = 3;
 export const ANN_LOSS = 4;
+export const ANN_ENTRY = 5;
+export const ANN_RET_SRC = 6;
+export const ANN_RETURN = 7;
 
 /**
  * Classes of lost records. Real hardware cannot count what it did not write; the

@@ -55,7 +55,9 @@ export class StreamChecker {
   constructor(cfg: SimConfig, readonly spec: ConsumerSpec) {
     this.exp = new ExpectedStream(cfg, spec);
     this.userOnly = spec.kind === 'thread-user';
+    this.perThread = spec.kind.startsWith('thread');
   }
+  private readonly perThread: boolean;
 
   /** Make at least `n` expected records available ahead of `head` (fewer at the end). */
   private fill(n: number): number {
@@ -162,7 +164,19 @@ export class StreamChecker {
         return;
       }
     }
-    this.violations.torn++;
+    // Nowhere in this stream. Half of it matching the expected record is a torn record; a
+    // whole, well-formed record in a per-thread stream is another thread's.
+    if (avail > 0) {
+      const e = this.head * W;
+      const fromMatch = x[e] === fLo && x[e + 1] === fHi;
+      const toMatch = x[e + 2] === tLo && x[e + 3] === tHi;
+      if (fromMatch !== toMatch) {
+        this.violations.torn++;
+        return;
+      }
+    }
+    if (this.perThread) this.violations.foreignThread++;
+    else this.violations.torn++;
   }
 
   /** Skip the first `n` expected records (a ring's overwritten prefix). */

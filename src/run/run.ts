@@ -42,7 +42,7 @@ const WORKERS = new URL('../../workers/', import.meta.url);
 
 /** Bytes the run would allocate for buffers, to check against the budget before allocating. */
 export function memoryNeeded(cfg: SimConfig): { layout: Layout; consBytes: number; total: number } {
-  const layout = makeLayout(cfg.cpus, cfg.spares, cfg.bufferRecords, cfg.consumers.length, cfg.consumerBuffers);
+  const layout = makeLayout(cfg.cpus, cfg.spares, cfg.bufferRecords, cfg.consumers.length, cfg.consumerBuffers, cfg.workload.threads);
   const consBytes = consumerRegions(cfg).bytes;
   return { layout, consBytes, total: layout.bufsBytes + consBytes + layout.ctlWords * 4 };
 }

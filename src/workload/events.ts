@@ -35,6 +35,13 @@ export class EventChunk {
   tid = 0;
   /** Virtual time (per-CPU event index) of event 0. */
   start = 0;
+  /** The epoch (timeslice) this chunk is. */
+  epoch = 0;
+  /**
+   * When `tid` last ran on another CPU: that epoch (its records there must reach its
+   * per-thread consumers before it runs here), else -1.
+   */
+  migratedAfter = -1;
 
   constructor(readonly capacity: number) {
     this.rec = new Uint32Array(capacity * REC_WORDS);

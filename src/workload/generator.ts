@@ -74,6 +74,8 @@ export function generateEpoch(cfg: SimConfig, schedule: Schedule, cpu: number, o
 
   out.tid = T;
   out.start = epoch * w.timesliceBranches;
+  out.epoch = epoch;
+  out.migratedAfter = T && schedule.lastCpu[T - 1]! >= 0 && schedule.lastCpu[T - 1] !== cpu ? schedule.lastRan[T - 1]! : -1;
 
   // Tail length is fixed up front so the body knows where to stop.
   let tailKernel = 0;

@@ -33,6 +33,8 @@ export class Schedule {
   home: Int32Array;
   /** Epoch in which each thread last ran before the current epoch (-1: never). */
   readonly lastRan: Int32Array;
+  /** CPU on which each thread last ran before the current epoch (-1: never). */
+  readonly lastCpu: Int32Array;
   /** Thread run by each CPU in the current epoch (0: idle). */
   running: Int32Array;
   /** Thread each CPU runs in the next epoch (0: idle). */
@@ -51,6 +53,7 @@ export class Schedule {
     this.cpus = cfg.cpus;
     this.home = new Int32Array(this.threads);
     this.lastRan = new Int32Array(this.threads).fill(-1);
+    this.lastCpu = new Int32Array(this.threads).fill(-1);
     this.previous = new Int32Array(this.cpus).fill(-1);
     this.loadedMm = new Int32Array(this.cpus).fill(-1);
     for (let t = 0; t < this.threads; t++) this.home[t] = t % this.cpus;
@@ -70,6 +73,7 @@ export class Schedule {
       this.previous[c] = t;
       if (t) {
         this.lastRan[t - 1] = this.epoch;
+        this.lastCpu[t - 1] = c;
         this.loadedMm[c] = mmOf(t, this.cfg);
       }
     }
