@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, BtsimError, RunAbortedError } from '../model/errors.js';
 import { registerRun } from './run-command.js';
 import { registerDesigns } from './designs-command.js';
+import { registerCompare } from './compare-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
     .version(pkg.version, '-V, --version');
   registerRun(program);
   registerDesigns(program);
+  registerCompare(program);
   // Every command: errors come back to us (exit 2, one line), with "did you mean".
   for (const c of [program, ...program.commands]) {
     c.exitOverride().configureOutput({ writeErr: () => {} }).showSuggestionAfterError(true);

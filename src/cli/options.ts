@@ -29,6 +29,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { flag: 'consumer-buffers', field: 'consumerBuffers', kind: 'int', help: 'callback buffers per continuous consumer', dflt: '8' },
   { flag: 'consumer-policy', field: 'consumerPolicy', kind: 'string', help: 'when a consumer has no free buffer: wait or drop', dflt: 'wait' },
   { flag: 'memory-budget', field: 'memoryBudgetMiB', kind: 'int', help: 'MiB the run may allocate for buffers', dflt: '2048' },
+  { flag: 'copiers', field: 'copiers', kind: 'int', help: 'copier workers in the work queue (suspend-copy)', dflt: '2' },
+  { flag: 'pinned-memory', field: 'pinnedMemoryMiB', kind: 'int', help: 'MiB of consumer buffers irq-copy may pin', dflt: '64' },
   { flag: 'watchdog-ms', field: 'watchdogMs', kind: 'int', help: 'an actor without progress this long ends the run', dflt: '10000' },
 ];
 

@@ -16,7 +16,18 @@
 import type { SimConfig } from '../model/config.js';
 import type { Op, SharedMem } from '../mem/shared-mem.js';
 
-export type Step<T = void> = Generator<Op, T, unknown>;
+/**
+ * A copy handed to the work queue (a copier worker): deferred work yields it and resumes,
+ * with the id of the staging buffer holding the copy, when a copier has done it.
+ */
+export interface CopyOp {
+  op: 'copy';
+  cpu: number;
+  buffer: number;
+  count: number;
+}
+
+export type Step<T = void> = Generator<Op | CopyOp, T, unknown>;
 
 export interface DsOps {
   /** Installed buffer id. */
@@ -47,8 +58,17 @@ export interface DesignContext {
    * (filter and splay). Buffers of one CPU must be drained in the order they were filled.
    */
   drain(cpu: number, buffer: number, count: number): void;
-  /** Run `work` after the interrupt returns (deferred context, FIFO). */
+  /**
+   * Run `work` after the interrupt returns (deferred context), in order with the other
+   * deferred work of the same CPU. Only deferred work may `yield* ctx.copy(...)`.
+   */
   defer(cpu: number, work: () => Step): void;
+  /**
+   * Queue a copy of records [0, count) of `buffer` to the copier pool (schedule_work) and
+   * wait for it; returns the staging buffer that holds the copy. Drain it with
+   * `drain(cpu, staging, count)`: the original buffer is free again once copy() returns.
+   */
+  copy(cpu: number, buffer: number, count: number): Step<number>;
 }
 
 export interface SwapDesign {
@@ -56,4 +76,6 @@ export interface SwapDesign {
   /** One line for `btsim designs`. */
   readonly description: string;
   onOverflow(ctx: DesignContext, cpu: number): Step;
+  /** Refuse a configuration before anything starts (throw a ConfigError), e.g. a memory limit. */
+  validate?(cfg: SimConfig): void;
 }

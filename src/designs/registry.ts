@@ -3,8 +3,10 @@ import { ConfigError } from '../model/errors.js';
 import { didYouMean } from '../model/config.js';
 import type { SwapDesign } from './design.js';
 import { spareSwap } from './spare-swap.js';
+import { suspendCopy } from './suspend-copy.js';
+import { irqCopy } from './irq-copy.js';
 
-export const BUILTIN_DESIGNS: readonly SwapDesign[] = [spareSwap];
+export const BUILTIN_DESIGNS: readonly SwapDesign[] = [suspendCopy, spareSwap, irqCopy];
 
 export function builtinDesign(name: string): SwapDesign {
   const d = BUILTIN_DESIGNS.find((x) => x.name === name);

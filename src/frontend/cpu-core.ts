@@ -65,6 +65,8 @@ export interface CpuResult {
 
 /** Per-CPU figures in the stats SAB (Float64Array), for progress and the watchdog. */
 export const CPU_STAT_BRANCHES = 0;
+/** hrtime (ns) of the last threshold crossing, for the overflow service latency; 0 when re-armed. */
+export const CPU_STAT_CROSSED_NS = 1;
 export const CPU_STAT_STRIDE = 4;
 
 export class CpuCore {
@@ -256,6 +258,7 @@ export class CpuCore {
       this.pmiArmed = false;
       this.pmiPending = true;
       this.skidLeft = skid;
+      this.stats[this.id * CPU_STAT_STRIDE + CPU_STAT_CROSSED_NS] = Number(process.hrtime.bigint());
     }
   }
 

@@ -33,7 +33,9 @@
  *  | consumer handoff [CONS_BASE + k * consStride]: FULL_SEQ, FREE_SEQ, LEN[0..K-1]   |
  *  +--------------------------------------------------------------------------------+
  *  bufs: the hardware buffers, id b at byte b * bufferRecords * 24 (32-bit CPUs use 12 B
- *        of each 24-byte slot size, i.e. the first half of the buffer).
+ *        of each 24-byte slot size, i.e. the first half of the buffer). Ids 0..cpus-1 start
+ *        installed, the next `spares` start in the free pool, the last `cpus` are staging
+ *        buffers, one per CPU, that copiers copy into (never in the pool).
  *
  * DS area ownership (the frontend/backend split):
  *  - While DS_ENABLED = 1 and the CPU is not waiting in a PMI, the CPU owns DS_INDEX and
@@ -114,7 +116,7 @@ export interface Layout {
 }
 
 export function makeLayout(cpus: number, spares: number, bufferRecords: number, consumers: number, consumerBuffers: number, threads: number): Layout {
-  const buffers = cpus + spares;
+  const buffers = cpus + spares + cpus;
   const poolBase = CPU_BASE + cpus * CPU_STRIDE;
   const mailBase = poolBase + ((buffers + 31) & ~31);
   const relBase = mailBase + cpus * MAIL_WORDS;

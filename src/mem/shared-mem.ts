@@ -35,7 +35,7 @@ export interface SharedMem {
 }
 
 /** Drive a protocol step that never yields (threads mode) to its result. */
-export function runSync<T>(g: Generator<Op, T, unknown>): T {
+export function runSync<T>(g: Generator<Op | { op: string }, T, unknown>): T {
   const r = g.next();
   if (!r.done) throw new Error(`internal: a threads-mode step yielded ${JSON.stringify(r.value)}`);
   return r.value;

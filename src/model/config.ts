@@ -60,6 +60,10 @@ export const configSchema = z.strictObject({
   skidRecords: int(0, 1 << 20).optional(),
   /** Records written between two publishes of the DS index. */
   batchRecords: int(1, 1 << 16).optional(),
+  /** Copier workers in the work queue (piscina pool) for designs that copy out of the interrupt. */
+  copiers: int(1, 64).optional(),
+  /** Memory that designs copying inside the interrupt may pin for consumer buffers, MiB. */
+  pinnedMemoryMiB: int(0, 1 << 20).optional(),
   /** Spare buffers in the free pool shared by all CPUs (spare-swap). Default: four per CPU. */
   spares: int(0, 4_096).optional(),
   design: z.string().min(1).optional(),
@@ -126,6 +130,8 @@ export interface SimConfig {
   skidRecords: number;
   batchRecords: number;
   spares: number;
+  copiers: number;
+  pinnedMemoryMiB: number;
   design: string;
   /** Per CPU. */
   format: (32 | 64)[];
@@ -151,7 +157,7 @@ export const DEFAULT_WORKLOAD: WorkloadConfig = {
   interruptRate: 2,
   kernelPathMean: 24,
   irqsOffRate: 0.05,
-  irqsOffBranches: 64,
+  irqsOffBranches: 12,
 };
 
 export const DEFAULTS = {
@@ -386,6 +392,8 @@ export function resolveConfig(input: unknown): SimConfig {
     skidRecords,
     batchRecords: c.batchRecords ?? DEFAULTS.batchRecords,
     spares: c.spares ?? 4 * cpus,
+    copiers: c.copiers ?? 2,
+    pinnedMemoryMiB: c.pinnedMemoryMiB ?? 64,
     design: c.design ?? DEFAULTS.design,
     format: perCpu(c.format, cpus, DEFAULTS.format, 'format'),
     dsCpl: perCpu(c.dsCpl, cpus, DEFAULTS.dsCpl, 'dsCpl'),

@@ -55,7 +55,8 @@ export async function run(input: ConfigInput | SimConfig, opts: RunOptions = {})
     throw new ConfigError('memoryBudgetMiB', cfg.memoryBudgetMiB, `at least ${Math.ceil(total / 1024 / 1024)} MiB for these buffers (raise it with --memory-budget)`);
   }
   // A design that does not load is bad input: say so before any worker starts.
-  await loadDesign(cfg.design);
+  const design = await loadDesign(cfg.design);
+  design.validate?.(cfg);
   if (opts.dumpDir) mkdirSync(opts.dumpDir, { recursive: true });
 
   const state: SharedState = {

@@ -1,0 +1,66 @@
+/** `btsim compare`: the same seeded workload under each design, one row per design. */
+import type { Command } from 'commander';
+import { ConfigError } from '../model/errors.js';
+import { resolveConfig } from '../model/config.js';
+import { run } from '../run/run.js';
+import type { RunResult } from '../run/result.js';
+import { sumLost } from '../run/result.js';
+import { BUILTIN_DESIGNS } from '../designs/registry.js';
+import { loadDesign } from '../designs/load-design.js';
+import { addRunFlags, configFromFlags } from './run-command.js';
+import { renameField } from './options.js';
+import { fmtLost, fmtNs, fmtNum, table } from './table.js';
+import { Progress } from './progress.js';
+
+export function formatCompare(results: RunResult[]): string {
+  const c = results[0]!.config;
+  const head = `btsim compare: seed ${c.seed}, ${c.cpus} CPUs x ${fmtNum(c.branches)} branches, buffer ${fmtNum(c.bufferRecords)} records, ${c.spares} spares`;
+  const rows = results.map((r) => [
+    r.design,
+    fmtNum(sumLost(r.totals.lost)),
+    fmtLost(r.totals.lost),
+    fmtNs(r.totals.stallNs),
+    fmtNum(r.totals.branchesPerSec),
+    fmtNs(r.coordinator.serviceP50Ns),
+    fmtNs(r.coordinator.serviceP99Ns),
+    !r.complete ? 'incomplete' : r.ok ? 'holds' : 'BROKEN',
+  ]);
+  return head + '\n\n' + table(['design', 'lost', 'lost by cause', 'CPU stall', 'branches/s', 'service p50', 'service p99', 'accounting'], rows);
+}
+
+export function registerCompare(program: Command): void {
+  addRunFlags(program.command('compare').description('run the same seeded workload under each design and compare them'))
+    .option('--designs <list>', 'comma-separated designs: built-in names or module paths', BUILTIN_DESIGNS.map((d) => d.name).join(','))
+    .option('--json', 'print an array of run results (schema btsim.run/1 each)')
+    .action(async (opts: Record<string, unknown>) => {
+      const { cfg, fromFlag } = configFromFlags(opts);
+      const designs = String(opts.designs).split(',').map((d) => d.trim()).filter(Boolean);
+      if (designs.length === 0) throw new ConfigError('--designs', opts.designs, 'a comma-separated list of design names or module paths');
+      // Every design must load and accept the config before the first run starts.
+      for (const d of designs) {
+        try {
+          (await loadDesign(d)).validate?.(resolveConfig({ ...cfg, design: d }));
+        } catch (e) {
+          throw e instanceof ConfigError && e.field === 'design' ? new ConfigError('--designs', d, e.accepted) : e instanceof ConfigError ? renameField(e, fromFlag) : e;
+        }
+      }
+      const json = Boolean(opts.json);
+      const progress = !json && process.stdout.isTTY ? new Progress('compare', 'designs') : undefined;
+      const ac = new AbortController();
+      const onSigint = () => ac.abort();
+      process.once('SIGINT', onSigint);
+      const results: RunResult[] = [];
+      try {
+        for (const d of designs) {
+          if (ac.signal.aborted) break;
+          results.push(await run({ ...cfg, design: d }, { signal: ac.signal }));
+          progress?.update(results.length, designs.length);
+        }
+      } finally {
+        progress?.stop();
+        process.off('SIGINT', onSigint);
+      }
+      process.stdout.write(json ? JSON.stringify(results, null, 2) + '\n' : formatCompare(results) + '\n');
+      process.exitCode = ac.signal.aborted ? 130 : results.every((r) => r.ok) ? 0 : 1;
+    });
+}
