@@ -195,15 +195,22 @@ export function configErrorFromZod(err: z.ZodError, input: unknown, prefix = '')
       'a known field' + didYouMean(keys[0]!, knownFieldsAt(path)),
     );
   }
-  if (issue.code === 'too_small' || issue.code === 'too_big') {
-    const r = rangeOf(issue.path);
-    if (r) accepted = r;
+  // zod's own messages ("Invalid input", "expected one of "a"|"b"") say neither the range nor
+  // the choices in the words a user needs: describe what the schema at that path accepts.
+  const want = describeSchema(schemaAt(issue.path));
+  if (issue.code === 'too_small' || issue.code === 'too_big' || issue.code === 'invalid_type' || issue.code === 'invalid_union' || issue.code === 'invalid_value') {
+    if (want && !(unwrap(schemaAt(issue.path)) instanceof z.ZodArray)) accepted = want;
   }
-  if (issue.code === 'invalid_type') accepted = `${(issue as unknown as { expected: string }).expected}` + (rangeOf(issue.path) ? ` (${rangeOf(issue.path)})` : '');
-  return new ConfigError(field, value, accepted);
+  if (issue.code === 'invalid_value' && typeof value === 'string') {
+    accepted += didYouMean(value, (issue as unknown as { values: unknown[] }).values.map(String));
+  }
+  if (issue.code === 'invalid_format') {
+    accepted = `a string matching ${(issue as unknown as { pattern?: string }).pattern ?? 'the expected format'}`;
+  }
+  return new ConfigError(field, value, accepted.replace(/\s*\n\s*/g, ' '));
 }
 
-function rangeOf(path: PropertyKey[]): string | undefined {
+function schemaAt(path: PropertyKey[]): z.ZodTypeAny | undefined {
   let s: z.ZodTypeAny | undefined = configSchema;
   for (const p of path) {
     s = unwrap(s);
@@ -211,11 +218,32 @@ function rangeOf(path: PropertyKey[]): string | undefined {
     else if (s instanceof z.ZodArray) s = s.element as z.ZodTypeAny;
     else return undefined;
   }
-  s = unwrap(s);
+  return s;
+}
+
+/** What a schema accepts, in words ("an integer from 1 to 256", "one of "hide", "show""). */
+function describeSchema(schema: z.ZodTypeAny | undefined): string | undefined {
+  const s = unwrap(schema);
   if (s instanceof z.ZodNumber) {
     const lo = s.minValue, hi = s.maxValue;
     const isInt = s.isInt;
     return `${isInt ? 'an integer' : 'a number'} from ${lo} to ${hi === Number.MAX_SAFE_INTEGER ? '2^53-1' : hi}`;
+  }
+  if (s instanceof z.ZodEnum) return `one of ${(s.options as unknown[]).map((o) => JSON.stringify(o)).join(', ')}`;
+  if (s instanceof z.ZodLiteral) return [...(s.values as Set<unknown>)].map((v) => JSON.stringify(v)).join(' or ');
+  if (s instanceof z.ZodBoolean) return 'true or false';
+  if (s instanceof z.ZodString) return 'a string';
+  if (s instanceof z.ZodObject) return 'an object';
+  if (s instanceof z.ZodArray) {
+    const e = describeSchema(s.element as z.ZodTypeAny);
+    return e ? `a list of ${e.includes(' or ') ? `(${e})` : e}` : 'a list';
+  }
+  if (s instanceof z.ZodUnion) {
+    const parts = (s.options as z.ZodTypeAny[]).map((o) => describeSchema(o));
+    if (parts.some((p) => p === undefined)) return undefined;
+    const lits = parts.filter((_, i) => unwrap((s.options as z.ZodTypeAny[])[i]) instanceof z.ZodLiteral);
+    const rest = parts.filter((_, i) => !(unwrap((s.options as z.ZodTypeAny[])[i]) instanceof z.ZodLiteral));
+    return [lits.join(' or '), ...rest].filter(Boolean).join(', or ');
   }
   return undefined;
 }
