@@ -31,7 +31,7 @@ import {
   FLUSH_TID, G_DOORBELL, G_STOP, HW_SLOT_BYTES, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
 } from '../mem/layout.js';
 import { HW_KERNEL_ONLY, HW_OFF, TraceNeeds } from '../model/needs.js';
-import { runSync, type SharedMem } from '../mem/shared-mem.js';
+import { runSync, type Op, type SharedMem } from '../mem/shared-mem.js';
 import {
   EV_ENTRY, EV_KERNEL, EV_RETURN, EV_TYPE_MASK, EV_USER, EventChunk, IRQS_OFF, REC_WORDS,
 } from '../workload/events.js';
@@ -115,11 +115,19 @@ export class CpuCore {
     this.w = cfg.format[id] === 64 ? 6 : 3;
     this.u32 = new Uint32Array(bufs);
     this.slotWords = (cfg.bufferRecords * HW_SLOT_BYTES) / 4;
-    this.reload();
+    runSync(this.reload());
   }
 
   /** Execute one epoch of the workload. Returns false if the run was stopped. */
   execute(chunk: EventChunk): boolean {
+    return runSync(this.steps(chunk));
+  }
+
+  /**
+   * The same, as a protocol step: it yields only at shared-memory operations (batch
+   * publishes, the PMI, flushes), so the explorer can interleave CPUs with the rest.
+   */
+  *steps(chunk: EventChunk): Generator<Op, boolean, unknown> {
     const n = chunk.length;
     const rec = chunk.rec, type = chunk.type, aux = chunk.aux, aux2 = chunk.aux2, aux3 = chunk.aux3;
     const batch = this.cfg.batchRecords;
@@ -131,7 +139,7 @@ export class CpuCore {
       // Tracing starts: say who runs (the splay knows nothing else about this CPU yet).
       this.put(ESCAPE, annFlags(ANN_SYNC, 0, this.kernelKind, 0), this.tid, 0);
     }
-    if (chunk.migratedAfter >= 0 && needs.threadTraced[chunk.tid] && !this.waitReleased(chunk.tid, chunk.migratedAfter)) {
+    if (chunk.migratedAfter >= 0 && needs.threadTraced[chunk.tid] && !(yield* this.waitReleased(chunk.tid, chunk.migratedAfter))) {
       return false;
     }
     let mode = needs.hwMode(this.id, this.tid);
@@ -203,19 +211,19 @@ export class CpuCore {
         this.kernelKind = aux3[i]!;
         mode = nextMode;
         userAnn = needs.threadUser[next] === 1;
-        if (needs.threadTraced[prev]) this.flush(prev, chunk.epoch);
+        if (needs.threadTraced[prev]) yield* this.flush(prev, chunk.epoch);
       }
       this.branches++;
       if (this.pmiPending) {
         if (this.skidLeft > 0) this.skidLeft--;
-        else if ((ty & IRQS_OFF) === 0) this.takePmi();
+        else if ((ty & IRQS_OFF) === 0) yield* this.takePmi();
       }
       if (--untilPublish === 0) {
         untilPublish = batch;
-        if (!this.batchBoundary()) return false;
+        if (!(yield* this.batchBoundary())) return false;
       }
     }
-    return this.batchBoundary();
+    return yield* this.batchBoundary();
   }
 
   /** Room for an event's `slots` records? If not, nothing more is stored until reprogrammed. */
@@ -239,13 +247,13 @@ export class CpuCore {
   }
 
   /** Publish the index, pick up a re-enable, report progress, honour a stop. */
-  private batchBoundary(): boolean {
+  private *batchBoundary(): Generator<Op, boolean, unknown> {
     const mem = this.mem;
     // A re-enable is picked up first, so whatever reload() writes (LOSS, SYNC) is published too.
-    if (!this.enabled && runSync(mem.load(cpuWord(this.id, DS_ENABLED))) === 1) this.reload();
-    if (this.enabled) runSync(mem.store(cpuWord(this.id, DS_INDEX), this.idx));
+    if (!this.enabled && (yield* mem.load(cpuWord(this.id, DS_ENABLED))) === 1) yield* this.reload();
+    if (this.enabled) yield* mem.store(cpuWord(this.id, DS_INDEX), this.idx);
     this.stats[this.id * CPU_STAT_STRIDE + CPU_STAT_BRANCHES] = this.branches;
-    if (runSync(mem.load(G_STOP)) !== 0) {
+    if ((yield* mem.load(G_STOP)) !== 0) {
       this.stopped = true;
       return false;
     }
@@ -315,7 +323,7 @@ export class CpuCore {
    * published prefix and the losses not written yet, and wait until they reached the
    * thread's consumers (so the thread's records stay in order wherever it runs next).
    */
-  private flush(tid: number, epoch: number): void {
+  private *flush(tid: number, epoch: number): Generator<Op, void, unknown> {
     const mem = this.mem;
     const id = this.id;
     const mail = this.layout.mailBase + id * MAIL_ENTRIES * 4;
@@ -325,32 +333,33 @@ export class CpuCore {
     do {
       const part = entries.slice(0, MAIL_ENTRIES);
       entries = entries.slice(MAIL_ENTRIES);
-      part.forEach(([key, count], k) => {
-        runSync(mem.store(mail + k * 4, Math.floor(key / 0x100_0000)));
-        runSync(mem.store(mail + k * 4 + 1, Math.floor(key / 0x100) & 0xffff));
-        runSync(mem.store(mail + k * 4 + 2, key & 0xff));
-        runSync(mem.store(mail + k * 4 + 3, count));
-      });
-      if (this.enabled) runSync(mem.store(cpuWord(id, DS_INDEX), this.idx));
-      runSync(mem.store(cpuWord(id, FLUSH_TID), tid));
-      runSync(mem.store(cpuWord(id, FLUSH_EPOCH), epoch));
-      runSync(mem.store(cpuWord(id, MAIL_N), part.length));
-      const req = runSync(mem.add(cpuWord(id, FLUSH_REQ), 1)) + 1;
-      runSync(mem.add(G_DOORBELL, 1));
-      runSync(mem.notify(G_DOORBELL));
-      if (!this.waitAtLeast(cpuWord(id, FLUSH_ACK), req)) return;
+      for (let k = 0; k < part.length; k++) {
+        const [key, count] = part[k]!;
+        yield* mem.store(mail + k * 4, Math.floor(key / 0x100_0000));
+        yield* mem.store(mail + k * 4 + 1, Math.floor(key / 0x100) & 0xffff);
+        yield* mem.store(mail + k * 4 + 2, key & 0xff);
+        yield* mem.store(mail + k * 4 + 3, count);
+      }
+      if (this.enabled) yield* mem.store(cpuWord(id, DS_INDEX), this.idx);
+      yield* mem.store(cpuWord(id, FLUSH_TID), tid);
+      yield* mem.store(cpuWord(id, FLUSH_EPOCH), epoch);
+      yield* mem.store(cpuWord(id, MAIL_N), part.length);
+      const req = (yield* mem.add(cpuWord(id, FLUSH_REQ), 1)) + 1;
+      yield* mem.add(G_DOORBELL, 1);
+      yield* mem.notify(G_DOORBELL);
+      if (!(yield* this.waitAtLeast(cpuWord(id, FLUSH_ACK), req))) return;
     } while (entries.length > 0);
     this.flushes++;
     const dt = Number(process.hrtime.bigint() - t0);
     this.flushStallNs += dt;
     this.stallNs += dt;
-    this.reload();
+    yield* this.reload();
   }
 
   /** Before running a thread that last ran on another CPU: wait until its records there were splayed. */
-  private waitReleased(tid: number, epoch: number): boolean {
+  private *waitReleased(tid: number, epoch: number): Generator<Op, boolean, unknown> {
     const t0 = process.hrtime.bigint();
-    const ok = this.waitAtLeast(this.layout.relBase + tid, epoch + 1);
+    const ok = yield* this.waitAtLeast(this.layout.relBase + tid, epoch + 1);
     const dt = Number(process.hrtime.bigint() - t0);
     this.migrationWaitNs += dt;
     return ok;
@@ -358,47 +367,47 @@ export class CpuCore {
   migrationWaitNs = 0;
 
   /** Wait until a word is >= `target` (never ==: it may jump past). False if the run stopped. */
-  private waitAtLeast(index: number, target: number): boolean {
+  private *waitAtLeast(index: number, target: number): Generator<Op, boolean, unknown> {
     const mem = this.mem;
     for (;;) {
-      const v = runSync(mem.load(index));
+      const v = yield* mem.load(index);
       if (v >= target) return true;
-      if (runSync(mem.load(G_STOP)) !== 0) {
+      if ((yield* mem.load(G_STOP)) !== 0) {
         this.stopped = true;
         return false;
       }
-      runSync(mem.wait(index, v, 50));
+      yield* mem.wait(index, v, 50);
     }
   }
 
   /** Raise the overflow interrupt and wait while the coordinator services it (the stall). */
-  private takePmi(): void {
+  private *takePmi(): Generator<Op, void, unknown> {
     const mem = this.mem;
     const id = this.id;
     this.pmiPending = false;
     this.overflows++;
-    if (this.enabled) runSync(mem.store(cpuWord(id, DS_INDEX), this.idx));
+    if (this.enabled) yield* mem.store(cpuWord(id, DS_INDEX), this.idx);
     const req = ++this.pmiSeq;
-    runSync(mem.add(cpuWord(id, PMI_REQ), 1));
-    runSync(mem.add(G_DOORBELL, 1));
-    runSync(mem.notify(G_DOORBELL));
+    yield* mem.add(cpuWord(id, PMI_REQ), 1);
+    yield* mem.add(G_DOORBELL, 1);
+    yield* mem.notify(G_DOORBELL);
     const t0 = process.hrtime.bigint();
-    this.waitAtLeast(cpuWord(id, PMI_ACK), req);
+    yield* this.waitAtLeast(cpuWord(id, PMI_ACK), req);
     this.stallNs += Number(process.hrtime.bigint() - t0);
-    this.reload();
+    yield* this.reload();
   }
 
   /** Load the DS words after a PMI or a re-enable (the coordinator wrote them). */
-  private reload(): void {
+  private *reload(): Generator<Op, void, unknown> {
     const mem = this.mem;
     const id = this.id;
-    this.enabled = runSync(mem.load(cpuWord(id, DS_ENABLED))) === 1;
-    this.cause = runSync(mem.load(cpuWord(id, DS_CAUSE)));
-    this.base = runSync(mem.load(cpuWord(id, DS_BASE)));
+    this.enabled = (yield* mem.load(cpuWord(id, DS_ENABLED))) === 1;
+    this.cause = yield* mem.load(cpuWord(id, DS_CAUSE));
+    this.base = yield* mem.load(cpuWord(id, DS_BASE));
     // (loaded after DS_ENABLED: a re-enable stores these first and DS_ENABLED last)
-    this.idx = runSync(mem.load(cpuWord(id, DS_INDEX)));
-    this.absMax = runSync(mem.load(cpuWord(id, DS_ABSMAX)));
-    this.threshold = runSync(mem.load(cpuWord(id, DS_THRESHOLD)));
+    this.idx = yield* mem.load(cpuWord(id, DS_INDEX));
+    this.absMax = yield* mem.load(cpuWord(id, DS_ABSMAX));
+    this.threshold = yield* mem.load(cpuWord(id, DS_THRESHOLD));
     this.bufWord0 = this.base * this.slotWords;
     this.pmiArmed = this.idx < this.threshold;
     if (!this.pmiArmed && this.enabled) {
