@@ -10,6 +10,9 @@ import { ConfigError, BtsimError, RunAbortedError } from '../model/errors.js';
 import { registerRun } from './run-command.js';
 import { registerDesigns } from './designs-command.js';
 import { registerCompare } from './compare-command.js';
+import { registerSweep } from './sweep-command.js';
+import { registerMerge } from './merge-command.js';
+import { registerReport } from './report-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -40,6 +43,9 @@ export function buildProgram(): Command {
   registerRun(program);
   registerDesigns(program);
   registerCompare(program);
+  registerSweep(program);
+  registerMerge(program);
+  registerReport(program);
   // Every command: errors come back to us (exit 2, one line), with "did you mean".
   for (const c of [program, ...program.commands]) {
     c.exitOverride().configureOutput({ writeErr: () => {} }).showSuggestionAfterError(true);

@@ -1,0 +1,110 @@
+/**
+ * Sweep files: one JSON line per point (schema btsim.sweep/1), the run result plus the
+ * point's parameters. Lines are appended with one write each; a process killed in the
+ * middle of a write can leave a torn last line without a newline, which a resuming sweep
+ * cuts off (and `merge`/`report` skip, saying so).
+ */
+import { appendFileSync, existsSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { ConfigError } from '../model/errors.js';
+import type { RunResult } from '../run/result.js';
+import { pointKey, type GridPoint } from './grid.js';
+
+export const SWEEP_SCHEMA = 'btsim.sweep/1';
+
+export interface SweepLine extends GridPoint {
+  schema: typeof SWEEP_SCHEMA;
+  /** pointKey(): the swept values, design and seed. */
+  key: string;
+  /** The design's own name (for a design module, `design` is its path as given). */
+  designName: string;
+  /** The settings every point of the sweep shares (flags and config file, minus the axes). */
+  base: Record<string, unknown>;
+  result: RunResult;
+}
+
+export interface SweepFile {
+  lines: SweepLine[];
+  /** A last line without a newline that is not valid JSON: a write that was cut short. */
+  tornTail: boolean;
+  /** Byte length of the file up to the torn tail (where appending should go on). */
+  goodBytes: number;
+}
+
+function checkLine(v: unknown): v is SweepLine {
+  if (!v || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  return o.schema === SWEEP_SCHEMA && typeof o.design === 'string' && typeof o.seed === 'number' &&
+    !!o.params && typeof o.params === 'object' && !Array.isArray(o.params) &&
+    !!o.result && typeof o.result === 'object' && !!(o.result as Record<string, unknown>).totals;
+}
+
+/** Read a sweep file. `label` names it in errors (`--out`, or the argument). */
+export function readSweepFile(path: string, label: string): SweepFile {
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new ConfigError(label, path, 'an existing NDJSON file written by btsim sweep');
+  }
+  const text = readFileSync(path, 'utf8');
+  const rows = text.split('\n');
+  const lines: SweepLine[] = [];
+  let tornTail = false;
+  let offset = 0;
+  let goodBytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const last = i === rows.length - 1;
+    const rowBytes = Buffer.byteLength(row) + (last ? 0 : 1);
+    if (row.trim() === '') {
+      offset += rowBytes;
+      if (!last) goodBytes = offset;
+      continue;
+    }
+    let v: unknown;
+    try {
+      v = JSON.parse(row);
+    } catch {
+      if (last) {
+        tornTail = true;
+        break;
+      }
+      throw new ConfigError(`${label} ${path}:${i + 1}`, row.slice(0, 40), `a JSON line written by btsim sweep (schema ${SWEEP_SCHEMA})`);
+    }
+    if (!checkLine(v)) {
+      throw new ConfigError(`${label} ${path}:${i + 1}`, row.slice(0, 40), `a JSON line written by btsim sweep (schema ${SWEEP_SCHEMA})`);
+    }
+    v.key = pointKey(v);
+    lines.push(v);
+    offset += rowBytes;
+    goodBytes = offset;
+  }
+  // A complete last line that lacks only its newline is kept; appending adds the newline.
+  return { lines, tornTail, goodBytes };
+}
+
+/** Cut a torn last line off, so the next append starts on a line of its own. */
+export function repairTail(path: string, file: SweepFile): void {
+  if (file.tornTail) truncateSync(path, file.goodBytes);
+  else if (existsSync(path)) {
+    const text = readFileSync(path);
+    if (text.length && text[text.length - 1] !== 0x0a) appendFileSync(path, '\n');
+  }
+}
+
+export function appendLine(path: string, line: SweepLine): void {
+  appendFileSync(path, JSON.stringify(line) + '\n');
+}
+
+/** Read several sweep files as one set of points: the first line of each key wins. */
+export function readSweepFiles(paths: string[], label: string): { lines: SweepLine[]; torn: string[]; duplicates: number } {
+  const byKey = new Map<string, SweepLine>();
+  const torn: string[] = [];
+  let duplicates = 0;
+  for (const p of paths) {
+    const f = readSweepFile(p, label);
+    if (f.tornTail) torn.push(p);
+    for (const l of f.lines) {
+      if (byKey.has(l.key)) duplicates++;
+      else byKey.set(l.key, l);
+    }
+  }
+  return { lines: [...byKey.values()], torn, duplicates };
+}
