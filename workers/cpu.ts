@@ -5,8 +5,12 @@ import { AtomicsMem } from '../src/mem/atomics-mem.js';
 import { CpuCore, type CpuResult } from '../src/frontend/cpu-core.js';
 import { CpuWorkload, newChunk } from '../src/workload/generator.js';
 import type { WorkerData } from '../src/run/shared-state.js';
+import { cpuFault, markFault } from '../src/run/test-hooks.js';
 
 const { state, cpu } = workerData as WorkerData;
+// Test-only (src/run/test-hooks.ts): a CPU that crashes mid-run.
+const fault = cpuFault();
+const faultAfter = fault && fault.cpu === cpu ? fault.afterBranches : Infinity;
 
 serve({
   run(): CpuResult {
@@ -16,6 +20,10 @@ serve({
     const chunk = newChunk(cfg);
     while (workload.fill(chunk)) {
       if (!core.execute(chunk)) break;
+      if (core.branches >= faultAfter) {
+        markFault();
+        throw new Error(`injected fault (BTSIM_TEST_FAULT_CPU) after ${core.branches} branches`);
+      }
     }
     return core.result();
   },

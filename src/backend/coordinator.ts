@@ -11,7 +11,7 @@
  */
 import type { SimConfig } from '../model/config.js';
 import {
-  DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ, FLUSH_TID, G_DOORBELL, G_STOP,
+  DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ, FLUSH_TID, G_DOORBELL, G_HEARTBEAT, G_STOP,
   HW_SLOT_BYTES, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
 } from '../mem/layout.js';
 import { runSync, type SharedMem } from '../mem/shared-mem.js';
@@ -292,6 +292,7 @@ export class Coordinator implements DesignContext {
     const mem = this.mem;
     let lastYield = Date.now();
     for (;;) {
+      runSync(mem.add(G_HEARTBEAT, 1)); // the main thread's watchdog: this loop is alive
       this.check();
       const bell = runSync(mem.load(G_DOORBELL));
       const did = this.servicePending() + (this.runDeferredRound() ? 1 : 0);

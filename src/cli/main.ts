@@ -21,17 +21,25 @@ export class UsageError extends BtsimError {
   override name = 'UsageError';
 }
 
-function fail(e: unknown): never {
+/**
+ * One line on stderr and the exit code. The process then ends by running out of work, not
+ * by process.exit: a worker thread that outlived its run would keep it alive, and the fault
+ * tests would see that. The unref'd timer only keeps a user's shell from hanging on it.
+ */
+function fail(e: unknown): void {
+  const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ');
   if (e instanceof ConfigError || e instanceof UsageError) {
-    process.stderr.write(`btsim: ${e.message}\n`);
-    process.exit(2);
+    process.stderr.write(`btsim: ${oneLine(e.message)}\n`);
+    process.exitCode = 2;
+  } else if (e instanceof RunAbortedError) {
+    process.stderr.write(`btsim: ${oneLine(e.message)}\n`);
+    process.exitCode = 1;
+  } else {
+    // Not a BtsimError: a bug. The stack is for the bug report.
+    process.stderr.write(`btsim: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exitCode = 1;
   }
-  if (e instanceof RunAbortedError) {
-    process.stderr.write(`btsim: ${e.message}\n`);
-    process.exit(1);
-  }
-  process.stderr.write(`btsim: ${(e as Error)?.stack ?? String(e)}\n`);
-  process.exit(1);
+  setTimeout(() => process.exit(), 5_000).unref();
 }
 
 export function buildProgram(): Command {
@@ -48,7 +56,7 @@ export function buildProgram(): Command {
   registerReport(program);
   // Every command: errors come back to us (exit 2, one line), with "did you mean".
   for (const c of [program, ...program.commands]) {
-    c.exitOverride().configureOutput({ writeErr: () => {} }).showSuggestionAfterError(true);
+    c.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
   }
   return program;
 }
@@ -59,10 +67,18 @@ async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
-        process.exit(0);
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') {
+        process.exitCode = 0;
+        return;
       }
-      fail(new UsageError(e.message.replace(/^error: /, '').split('\n')[0]!));
+      if (e.code === 'commander.help') {
+        // `btsim help` (0), or `btsim` alone: the help went to stderr and nothing ran (usage, 2).
+        process.exitCode = e.exitCode === 0 ? 0 : 2;
+        return;
+      }
+      // "unknown option '--cpu'\n(Did you mean --cpus?)": one line.
+      fail(new UsageError(e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace('(Did you mean', '(did you mean')));
+      return;
     }
     fail(e);
   }

@@ -96,6 +96,9 @@ export function renameField(e: ConfigError, fromFlag: Map<string, string>): Conf
   const top = e.field.split('.')[0]!;
   const flag = fromFlag.get(top);
   if (!flag) return e;
-  const err = new ConfigError(flag + e.field.slice(top.length), e.value, e.accepted);
+  const field = flag + e.field.slice(top.length);
+  const err = new ConfigError(field, e.value, e.accepted);
+  // A message of its own (MemoryBudgetError says what is needed and what the budget is): keep it, renamed.
+  if (e.message.startsWith(`${e.field}:`)) err.message = field + e.message.slice(e.field.length);
   return err;
 }

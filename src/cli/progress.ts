@@ -1,18 +1,26 @@
 /**
- * A progress bar with throughput and ETA, on a TTY only, and only once a task has run
- * longer than a second (short runs print nothing extra).
+ * A progress bar with throughput and ETA, only when a person is watching: stdout and
+ * stderr are both terminals (the bar draws on stderr, so piped or redirected output stays
+ * clean), the caller did not ask for JSON, and the task has run longer than a second
+ * (short runs print nothing extra).
  */
 import cliProgress from 'cli-progress';
+
+export function wantsProgress(json: boolean): boolean {
+  return !json && Boolean(process.stdout.isTTY) && Boolean(process.stderr.isTTY);
+}
 
 export class Progress {
   private bar: cliProgress.SingleBar | undefined;
   private readonly started = Date.now();
+  private stopped = false;
 
   constructor(private readonly label: string, private readonly unit: string) {}
 
   update(done: number, total: number, elapsedMs = Date.now() - this.started): void {
+    if (this.stopped) return;
     if (!this.bar) {
-      if (elapsedMs < 1000) return;
+      if (elapsedMs < 1000 || !wantsProgress(false)) return;
       this.bar = new cliProgress.SingleBar(
         {
           format: `${this.label} [{bar}] {percentage}% | {value}/{total} ${this.unit} | {rate}/s | ETA {eta_formatted}`,
@@ -28,7 +36,9 @@ export class Progress {
     this.bar.update(done, { rate: rate.toLocaleString('en-US') });
   }
 
+  /** Clear the bar (before the result or an error is printed); later updates draw nothing. */
   stop(): void {
+    this.stopped = true;
     this.bar?.stop();
   }
 }

@@ -1,22 +1,24 @@
 /** `btsim run`: one scenario, a table per CPU and per consumer (or JSON). */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { ConfigError } from '../model/errors.js';
+import { ConfigError, RunAbortedError } from '../model/errors.js';
 import { resolveConfig, type SimConfig } from '../model/config.js';
 import { run, type RunProgress } from '../run/run.js';
 import { flagsToInput, readConfigFile, renameField, RUN_FLAGS } from './options.js';
 import { formatRun } from './run-report.js';
-import { Progress } from './progress.js';
+import { Progress, wantsProgress } from './progress.js';
+import type { RunResult } from '../run/result.js';
 
 /** The flags every command that runs scenarios takes (run, compare, sweep, ...). */
 export function addRunFlags(cmd: Command): Command {
   for (const f of RUN_FLAGS) {
-    const o = new Option(`--${f.flag} <${f.kind === 'string' ? 'value' : f.kind === 'format' ? 'bits' : 'n'}>`, f.help);
-    if (f.dflt) o.default(undefined, f.dflt);
+    // The default goes in the description: a commander default would be indistinguishable
+    // from a flag the user typed, and flags override the config file only when typed.
+    const o = new Option(`--${f.flag} <${f.kind === 'string' ? 'value' : f.kind === 'format' ? 'bits' : 'n'}>`, `${f.help} (default: ${f.dflt ?? 'none'})`);
     cmd.addOption(o);
   }
-  cmd.option('--config <file>', 'JSON config file (flags override its fields)');
-  cmd.option('--no-check', 'do not check consumers against the oracle (faster; identity not verified)');
+  cmd.option('--config <file>', 'JSON config file (flags override its fields) (default: none)');
+  cmd.option('--no-check', 'do not check consumers against the oracle (faster; identity not verified) (default: checked)');
   return cmd;
 }
 
@@ -34,35 +36,43 @@ export function configFromFlags(opts: Record<string, unknown>): { cfg: SimConfig
 async function runCommand(opts: Record<string, unknown>): Promise<void> {
   const { cfg, fromFlag } = configFromFlags(opts);
   const json = Boolean(opts.json);
-  const progress = !json && process.stdout.isTTY ? new Progress('run', 'branches') : undefined;
+  const progress = wantsProgress(json) ? new Progress('run', 'branches') : undefined;
   const ac = new AbortController();
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-    ac.abort();
-  };
+  // Ctrl-C: stop the workers and print what was done. A second Ctrl-C is not caught (the
+  // listener is gone), so it kills the process the usual way.
+  const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);
+  const print = (r: RunResult, abort?: RunAbortedError) => {
+    progress?.stop();
+    const out = json ? JSON.stringify(abort ? { ...r, error: { actor: abort.actor, message: abort.message } } : r, null, 2) : formatRun(r);
+    process.stdout.write(out + '\n');
+  };
+  let result: RunResult;
   try {
-    const result = await run(cfg, {
+    result = await run(cfg, {
       dumpDir: opts.dump ? String(opts.dump) : undefined,
       signal: ac.signal,
       onProgress: progress ? (p: RunProgress) => progress.update(p.branches, p.total, p.elapsedMs) : undefined,
     });
-    progress?.stop();
-    process.stdout.write(json ? JSON.stringify(result, null, 2) + '\n' : formatRun(result) + '\n');
-    process.exitCode = interrupted ? 130 : result.ok ? 0 : 1;
   } catch (e) {
     progress?.stop();
-    if (e instanceof ConfigError) throw renameField(e, fromFlag);
+    if (e instanceof ConfigError) {
+      // Errors found by run() itself name config fields; name the flags that set them.
+      throw renameField(e, new Map([...fromFlag, ['memoryBudgetMiB', '--memory-budget'], ['dumpDir', '--dump']]));
+    }
+    // A failed run still shows what it did (complete: false); main.ts prints the error line.
+    if (e instanceof RunAbortedError && e.partial) print(e.partial as RunResult, e);
     throw e;
   } finally {
     process.off('SIGINT', onSigint);
   }
+  print(result);
+  process.exitCode = ac.signal.aborted ? 130 : result.ok ? 0 : 1;
 }
 
 export function registerRun(program: Command): void {
   addRunFlags(program.command('run').description('run one scenario (default: 4 CPUs, all five consumer kinds, checked against the oracle)'))
-    .option('--json', 'print the result as JSON (schema btsim.run/1)')
-    .option('--dump <dir>', 'write each consumer stream to DIR/<id>.bts and DIR/<id>.json')
+    .option('--json', 'print the result as JSON (schema btsim.run/1) (default: tables)')
+    .option('--dump <dir>', 'write each consumer stream to DIR/<id>.bts and DIR/<id>.json (default: none)')
     .action(runCommand);
 }

@@ -11,6 +11,8 @@
  *  |   G_SINK_BELL   coordinator: add(+1), notify after handing a consumer buffer     |
  *  |   G_COORD_BELL  sink: add(+1), notify after returning a consumer buffer          |
  *  |   G_POOL_HEAD   free-pool stack head (tag << 16 | id + 1; 0 = empty): cas only    |
+ *  |   G_HEARTBEAT   coordinator: add(+1) at each pass of its service loop. main:     |
+ *  |                 load only (watchdog: no change for watchdogMs = a hung design)   |
  *  | per CPU [CPU_BASE + cpu * CPU_STRIDE], 32 words = 128 bytes, own cache lines     |
  *  |   DS_BASE        buffer id installed in the DS area                              |
  *  |   DS_INDEX       next write position, in records                                 |
@@ -73,6 +75,7 @@ export const G_STOP = 1;
 export const G_SINK_BELL = 2;
 export const G_COORD_BELL = 3;
 export const G_POOL_HEAD = 4;
+export const G_HEARTBEAT = 5;
 
 export const CPU_BASE = 32;
 export const CPU_STRIDE = 32;

@@ -2,22 +2,34 @@
  * Run one scenario with real threads: a worker per simulated CPU, the coordinator, and the
  * consumers' side (checker and dump), all on shared memory. The main thread only starts,
  * watches and stops them (control plane), then assembles the result.
+ *
+ * Everything that can be refused is refused before the first worker starts (config,
+ * memory budget, design, dump directory). Once started, a run ends in one of three ways:
+ *  - complete: every actor finished; the result is checked against the oracle;
+ *  - interrupted (the caller's AbortSignal): the partial result, `complete: false`;
+ *  - failed: an actor threw, exited, or made no progress for `watchdogMs` (a hung design):
+ *    a RunAbortedError naming the actor and the cause, with the partial result in
+ *    `.partial`.
+ * Stopping sets G_STOP, gives the surviving actors STOP_GRACE_MS to hand over what they
+ * have, then terminates every worker; run() settles only once all of them have exited.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { resolveConfig, type ConfigInput, type SimConfig } from '../model/config.js';
 import { ConfigError, RunAbortedError } from '../model/errors.js';
-import { G_STOP, makeLayout, type Layout } from '../mem/layout.js';
+import { FLUSH_ACK, G_COORD_BELL, G_DOORBELL, G_HEARTBEAT, G_SINK_BELL, G_STOP, PMI_ACK, cpuWord, makeLayout, type Layout } from '../mem/layout.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
+import type { ConsumerCounters } from '../consumers/writers.js';
 import { CPU_STAT_BRANCHES, CPU_STAT_STRIDE, type CpuResult, type PendingLoss } from '../frontend/cpu-core.js';
 import type { CoordinatorResult } from '../backend/coordinator.js';
 import type { CheckResult } from '../oracle/checker.js';
 import type { RingFinal } from '../consumers/sink.js';
 import { loadDesign } from '../designs/load-design.js';
 import { connect } from './control-plane.js';
-import type { SharedState, WorkerData } from './shared-state.js';
+import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat, statsBytes, type SharedState, type WorkerData } from './shared-state.js';
 import { sumLost, violationCount, zeroViolations, type ConsumerReport, type CpuReport, type RunResult } from './result.js';
+import { logSpawn } from './test-hooks.js';
 
 export interface RunProgress {
   branches: number;
@@ -30,15 +42,45 @@ export interface RunOptions {
   dumpDir?: string;
   /** Called about five times a second while the run goes. */
   onProgress?: (p: RunProgress) => void;
-  /** Abort the run: workers stop, the partial result is returned with complete: false. */
+  /**
+   * Abort the run: workers stop and run() resolves with the partial result
+   * (`complete: false`, unchecked) within about a second.
+   */
   signal?: AbortSignal;
 }
 
+/** The run would allocate more than its memory budget: bad input, nothing was started. */
+export class MemoryBudgetError extends ConfigError {
+  override name = 'MemoryBudgetError';
+  constructor(
+    readonly neededMiB: number,
+    readonly budgetMiB: number,
+    detail: string,
+  ) {
+    super('memoryBudgetMiB', budgetMiB, `a budget of at least ${neededMiB} MiB`);
+    this.message =
+      `memoryBudgetMiB: this run needs ${neededMiB} MiB of buffers (${detail}) but the memory budget is ${budgetMiB} MiB; ` +
+      `raise it with --memory-budget ${neededMiB} (memoryBudgetMiB in a config file) or ask for fewer CPUs, fewer spares or smaller buffers`;
+  }
+}
+
 interface CpuApi { run(): CpuResult }
-interface CoordApi { init(): Promise<void>; run(): Promise<void>; finish(p: PendingLoss[][]): CoordinatorResult }
+interface CoordApi { init(): Promise<void>; run(): Promise<void>; finish(p: PendingLoss[][]): Promise<CoordinatorResult> }
 interface SinkApi { run(): Promise<void>; finish(r: (RingFinal | null)[]): (CheckResult | null)[] }
 
 const WORKERS = new URL('../../workers/', import.meta.url);
+const MiB = 1024 * 1024;
+/**
+ * How long a stopping run waits for the surviving actors to hand over their figures before
+ * it terminates them. Together with terminating and exiting this stays well inside the 2 s
+ * a stop may take (issue 7).
+ */
+const STOP_GRACE_MS = 600;
+/**
+ * A CPU worker that has not reported a single batch yet is still starting up (module
+ * loading on a busy machine); give it at least this long before calling it hung.
+ */
+const CPU_START_MS = 5_000;
 
 /** Bytes the run would allocate for buffers, to check against the budget before allocating. */
 export function memoryNeeded(cfg: SimConfig): { layout: Layout; consBytes: number; total: number } {
@@ -47,112 +89,390 @@ export function memoryNeeded(cfg: SimConfig): { layout: Layout; consBytes: numbe
   return { layout, consBytes, total: layout.bufsBytes + consBytes + layout.ctlWords * 4 };
 }
 
+/** Throw a MemoryBudgetError if the run's buffers do not fit its budget. Allocates nothing. */
+export function checkMemoryBudget(cfg: SimConfig): { layout: Layout; consBytes: number; total: number } {
+  const need = memoryNeeded(cfg);
+  if (need.total > cfg.memoryBudgetMiB * MiB) {
+    const { layout, consBytes } = need;
+    const mib = (b: number) => `${Math.ceil(b / MiB)} MiB`;
+    const detail =
+      `${layout.buffers} hardware buffers (${cfg.cpus} CPUs, ${cfg.spares} spares, ${layout.buffers - cfg.cpus - cfg.spares} staging) ` +
+      `x ${cfg.bufferRecords} records x 24 B = ${mib(layout.bufsBytes)}, consumer buffers ${mib(consBytes)}`;
+    throw new MemoryBudgetError(Math.ceil(need.total / MiB), cfg.memoryBudgetMiB, detail);
+  }
+  return need;
+}
+
 export async function run(input: ConfigInput | SimConfig, opts: RunOptions = {}): Promise<RunResult> {
   const cfg = resolveConfig(input);
-  const { layout, consBytes, total } = memoryNeeded(cfg);
-  const budget = cfg.memoryBudgetMiB * 1024 * 1024;
-  if (total > budget) {
-    throw new ConfigError('memoryBudgetMiB', cfg.memoryBudgetMiB, `at least ${Math.ceil(total / 1024 / 1024)} MiB for these buffers (raise it with --memory-budget)`);
-  }
+  const { layout, consBytes } = checkMemoryBudget(cfg);
   // A design that does not load is bad input: say so before any worker starts.
   const design = await loadDesign(cfg.design);
   design.validate?.(cfg);
-  if (opts.dumpDir) mkdirSync(opts.dumpDir, { recursive: true });
-
-  const state: SharedState = {
-    cfg,
-    layout,
-    ctl: new SharedArrayBuffer(layout.ctlWords * 4),
-    bufs: new SharedArrayBuffer(layout.bufsBytes),
-    cons: new SharedArrayBuffer(Math.max(8, consBytes)),
-    stats: new SharedArrayBuffer(Math.max(8, cfg.cpus * CPU_STAT_STRIDE * 8)),
-  };
-  const ctl = new Int32Array(state.ctl);
-  const stats = new Float64Array(state.stats);
-  const workers: Worker[] = [];
-  let failure: RunAbortedError | undefined;
-  let rejectFailure: (e: RunAbortedError) => void = () => {};
-  const failed = new Promise<never>((_, rej) => { rejectFailure = rej; });
-  failed.catch(() => {});
-  const spawn = (file: string, actor: string, data: WorkerData): Worker => {
-    const w = new Worker(new URL(file, WORKERS), { workerData: data });
-    w.on('error', (e) => {
-      failure ??= new RunAbortedError(`${actor} failed: ${e.message}`, actor);
-      Atomics.store(ctl, G_STOP, 1);
-      rejectFailure(failure);
-    });
-    workers.push(w);
-    return w;
-  };
-
-  const t0 = Date.now();
-  const coordW = spawn('coordinator.js', 'coordinator', { state, design: cfg.design });
-  const sinkW = spawn('sink.js', 'sink', { state, dumpDir: opts.dumpDir });
-  const coord = connect<CoordApi>(coordW);
-  const sink = connect<SinkApi>(sinkW);
-  let progressTimer: NodeJS.Timeout | undefined;
-  const onAbort = () => Atomics.store(ctl, G_STOP, 1);
-  opts.signal?.addEventListener('abort', onAbort);
-  try {
-    await Promise.race([coord.init(), failed]);
-    const sinkRun = sink.run();
-    const coordRun = coord.run();
-    const cpuWorkers = Array.from({ length: cfg.cpus }, (_, c) => spawn('cpu.js', `cpu${c}`, { state, cpu: c }));
-    const totalBranches = cfg.branches * cfg.cpus;
-    if (opts.onProgress) {
-      progressTimer = setInterval(() => {
-        let b = 0;
-        for (let c = 0; c < cfg.cpus; c++) b += stats[c * CPU_STAT_STRIDE + CPU_STAT_BRANCHES]!;
-        opts.onProgress!({ branches: b, total: totalBranches, elapsedMs: Date.now() - t0 });
-      }, 200);
+  if (opts.dumpDir) {
+    try {
+      mkdirSync(opts.dumpDir, { recursive: true });
+    } catch (e) {
+      throw new ConfigError('dumpDir', opts.dumpDir, `a directory that can be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-    const cpuResults = await Promise.race([Promise.all(cpuWorkers.map((w) => connect<CpuApi>(w).run())), failed]);
-    const coordResult = await Promise.race([coord.finish(cpuResults.map((r) => r.pendingLosses)), failed]);
-    await Promise.race([coordRun, failed]);
+  }
+  let state: SharedState;
+  try {
+    state = {
+      cfg,
+      layout,
+      ctl: new SharedArrayBuffer(layout.ctlWords * 4),
+      bufs: new SharedArrayBuffer(layout.bufsBytes),
+      cons: new SharedArrayBuffer(Math.max(8, consBytes)),
+      stats: new SharedArrayBuffer(statsBytes(cfg.cpus)),
+    };
+  } catch (e) {
+    // Within the budget but more than this machine will give: still bad input, still nothing started.
+    if (!(e instanceof RangeError)) throw e;
+    throw new ConfigError('memoryBudgetMiB', cfg.memoryBudgetMiB, `a budget this machine can allocate (allocating the buffers failed: ${e.message})`);
+  }
+  return new Runner(cfg, state, design.name, opts).go();
+}
+
+interface Fault {
+  actor: string;
+  cause: string;
+  /** The whole line, when "<actor> failed: <cause>" does not read well. */
+  message?: string;
+}
+
+type Phase = 'init' | 'cpus' | 'finish' | 'check';
+
+const FAILED = Symbol('failed');
+
+/** One started run: its workers, the watchdog, and how it stops. */
+class Runner {
+  private readonly ctl: Int32Array;
+  private readonly stats: Float64Array;
+  private readonly workers: { w: Worker; exited: Promise<void> }[] = [];
+  private readonly t0 = Date.now();
+  private coord!: ReturnType<typeof connect<CoordApi>>;
+  private sink!: ReturnType<typeof connect<SinkApi>>;
+  private finishCall: Promise<CoordinatorResult> | undefined;
+  private readonly cpuRuns: Promise<void>[] = [];
+  private coordInitDone = false;
+  // What has been handed over so far: the partial result is built from it.
+  private readonly cpuResults: (CpuResult | undefined)[];
+  private coordResult: CoordinatorResult | undefined;
+  private checks: (CheckResult | null)[] | undefined;
+  // Stopping.
+  private stopping: { fault?: Fault; at: number } | undefined;
+  private wake: () => void = () => {};
+  private readonly stopped = new Promise<void>((r) => { this.wake = r; });
+  private terminating = false;
+  // Watchdog.
+  private phase: Phase = 'init';
+  private phaseSince = Date.now();
+  private lastBeat = -1;
+  private beatAt = Date.now();
+  private readonly cpuSeen: number[];
+  private readonly cpuSeenAt: number[];
+
+  constructor(
+    private readonly cfg: SimConfig,
+    private readonly state: SharedState,
+    private readonly designName: string,
+    private readonly opts: RunOptions,
+  ) {
+    this.ctl = new Int32Array(state.ctl);
+    this.stats = new Float64Array(state.stats);
+    this.cpuResults = new Array<CpuResult | undefined>(cfg.cpus).fill(undefined);
+    this.cpuSeen = new Array<number>(cfg.cpus).fill(0);
+    this.cpuSeenAt = new Array<number>(cfg.cpus).fill(Date.now());
+  }
+
+  async go(): Promise<RunResult> {
+    const signal = this.opts.signal;
+    const onAbort = () => this.stop();
+    signal?.addEventListener('abort', onAbort);
+    if (signal?.aborted) this.stop();
+    const tick = Math.max(20, Math.min(250, Math.floor(this.cfg.watchdogMs / 5)));
+    const watchdog = setInterval(() => this.watch(), tick);
+    let progress: NodeJS.Timeout | undefined;
+    if (this.opts.onProgress) progress = setInterval(() => this.progress(), 200);
+    try {
+      const done = await Promise.race([
+        this.drive().catch((e: unknown) => {
+          // A bug on this side (assembling, dumping): still stop the workers and say so.
+          this.stop({ actor: 'btsim', cause: firstLine(e) });
+          return undefined;
+        }),
+        this.stopped.then(() => undefined),
+      ]);
+      if (done) return done;
+      if (!this.stopping) this.stop({ actor: 'btsim', cause: 'internal: the run ended without a result' });
+      const partial = await this.collectPartial();
+      const fault = this.stopping!.fault;
+      if (fault) throw new RunAbortedError(fault.message ?? `${fault.actor} failed: ${fault.cause}`, fault.actor, partial);
+      return partial;
+    } finally {
+      clearInterval(watchdog);
+      if (progress) clearInterval(progress);
+      signal?.removeEventListener('abort', onAbort);
+      await this.terminateAll();
+    }
+  }
+
+  /** The run as it goes when nothing fails: undefined as soon as it is stopping. */
+  private async drive(): Promise<RunResult | undefined> {
+    const cfg = this.cfg;
+    const coordW = this.spawn('coordinator.js', 'coordinator', { state: this.state, design: cfg.design });
+    const sinkW = this.spawn('sink.js', 'sink', { state: this.state, dumpDir: this.opts.dumpDir });
+    if (!coordW || !sinkW) return undefined;
+    this.coord = connect<CoordApi>(coordW);
+    this.sink = connect<SinkApi>(sinkW);
+    if ((await this.call('coordinator', this.coord.init())) === FAILED) return undefined;
+    this.coordInitDone = true;
+    if (this.stopping) return undefined;
+    this.enter('cpus');
+    const sinkRun = this.sink.run().catch((e: unknown) => this.stop({ actor: 'sink', cause: firstLine(e) }));
+    const coordRun = this.coord.run().catch((e: unknown) => this.coordinatorFailed(e));
+    for (let c = 0; c < cfg.cpus; c++) {
+      const w = this.spawn('cpu.js', `cpu${c}`, { state: this.state, cpu: c });
+      if (!w) return undefined;
+      this.cpuSeenAt[c] = Date.now();
+      this.cpuRuns.push(
+        connect<CpuApi>(w).run().then(
+          (r) => { this.cpuResults[c] = r; },
+          (e: unknown) => this.stop({ actor: `cpu${c}`, cause: firstLine(e) }),
+        ),
+      );
+    }
+    await Promise.all(this.cpuRuns);
+    if (this.stopping) return undefined;
+    this.enter('finish');
+    const cpuResults = this.cpuResults as CpuResult[];
+    this.finishCall = this.coord.finish(cpuResults.map((r) => r.pendingLosses));
+    const coordResult = await this.call('coordinator', this.finishCall);
+    if (coordResult === FAILED || this.stopping) return undefined;
+    this.coordResult = coordResult;
+    await coordRun;
+    if (this.stopping) return undefined;
+    // The checker may regenerate the whole workload here: no watchdog (errors still stop the run).
+    this.enter('check');
     const rings = cfg.consumers.map((s, k) =>
       s.mode === 'ring'
         ? { entries: coordResult.consumers[k]!.entries, overwritten: coordResult.consumers[k]!.overwritten, lostTotal: sumLost(coordResult.consumers[k]!.lost) }
         : null,
     );
-    const checks = await Promise.race([sink.finish(rings), failed]);
-    await Promise.race([sinkRun, failed]);
-    const wallMs = Date.now() - t0;
-    const complete = !opts.signal?.aborted && cpuResults.every((r) => !r.stopped);
-    const result = assemble(cfg, cpuResults, coordResult, checks, wallMs, complete);
-    if (opts.dumpDir) writeDescriptions(opts.dumpDir, result);
+    const checks = await this.call('sink', this.sink.finish(rings));
+    if (checks === FAILED || this.stopping) return undefined;
+    this.checks = checks;
+    await sinkRun;
+    if (this.stopping) return undefined;
+    const result = assemble(cfg, cpuResults, this.seenBranches(), coordResult, checks, Date.now() - this.t0, cpuResults.every((r) => !r.stopped));
+    if (this.opts.dumpDir) writeDescriptions(this.opts.dumpDir, result);
     return result;
-  } catch (e) {
-    Atomics.store(ctl, G_STOP, 1);
-    throw e;
-  } finally {
-    if (progressTimer) clearInterval(progressTimer);
-    opts.signal?.removeEventListener('abort', onAbort);
-    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  /** A control-plane call to `actor`: its rejection stops the run, blaming it (FAILED). */
+  private async call<T>(actor: 'coordinator' | 'sink', p: Promise<T>): Promise<T | typeof FAILED> {
+    try {
+      return await p;
+    } catch (e) {
+      if (actor === 'coordinator') this.coordinatorFailed(e);
+      else this.stop({ actor, cause: firstLine(e) });
+      return FAILED;
+    }
+  }
+
+  /** The coordinator threw: the guarded design's errors (workers/coordinator.ts) blame the design. */
+  private coordinatorFailed(e: unknown): void {
+    if ((e as Error)?.name === 'DesignError') {
+      const cause = firstLine(e);
+      this.stop({ actor: `design ${this.designName}`, cause, message: `design "${this.designName}" failed ${cause}` });
+    }
+    else this.stop({ actor: 'coordinator', cause: firstLine(e) });
+  }
+
+  private spawn(file: string, actor: string, data: WorkerData): Worker | undefined {
+    if (this.terminating || this.stopping) return undefined;
+    logSpawn('spawn', actor);
+    const w = new Worker(new URL(file, WORKERS), { workerData: data });
+    w.on('error', (e) => this.stop({ actor, cause: firstLine(e) }));
+    const exited = new Promise<void>((resolve) => {
+      w.once('exit', (code) => {
+        logSpawn('exit', actor);
+        if (!this.terminating) this.stop({ actor, cause: `its thread exited unexpectedly (code ${code})` });
+        resolve();
+      });
+    });
+    this.workers.push({ w, exited });
+    return w;
+  }
+
+  /** Stop the run (a fault, or the caller's abort). The first reason wins. */
+  private stop(fault?: Fault): void {
+    if (this.stopping || this.terminating) return;
+    this.stopping = { fault, at: Date.now() };
+    Atomics.store(this.ctl, G_STOP, 1);
+    // Waiters would see G_STOP at their next timeout anyway; waking them saves up to 50 ms.
+    for (const w of [G_DOORBELL, G_SINK_BELL, G_COORD_BELL]) Atomics.notify(this.ctl, w);
+    for (let c = 0; c < this.cfg.cpus; c++) {
+      Atomics.notify(this.ctl, cpuWord(c, PMI_ACK));
+      Atomics.notify(this.ctl, cpuWord(c, FLUSH_ACK));
+    }
+    this.wake();
+  }
+
+  /**
+   * The partial result: what each surviving actor hands over within STOP_GRACE_MS of the
+   * stop. CPUs return their figures at their next batch boundary or wait; a coordinator
+   * that neither failed nor hung drains what it holds and returns its counters. Whatever
+   * did not arrive is built from the progress counters (stats) or left at zero, and the
+   * result is unchecked.
+   */
+  private async collectPartial(): Promise<RunResult> {
+    const deadline = this.stopping!.at + STOP_GRACE_MS;
+    await until(Promise.allSettled(this.cpuRuns), deadline);
+    const fault = this.stopping!.fault;
+    const coordSuspect = fault !== undefined && (fault.actor === 'coordinator' || fault.actor.startsWith('design '));
+    if (!this.coordResult && this.coordInitDone && !coordSuspect && this.phase !== 'check') {
+      const pending = this.cpuResults.map((r) => r?.pendingLosses ?? []);
+      // Never a second finish() while the first is running: it is not reentrant.
+      const p = (this.finishCall ?? this.coord.finish(pending)).then((r) => r, () => undefined);
+      this.coordResult = await until(p, deadline);
+    }
+    const wallMs = this.stopping!.at - this.t0;
+    return assemble(this.cfg, this.cpuResults, this.seenBranches(), this.coordResult, undefined, wallMs, false);
+  }
+
+  private async terminateAll(): Promise<void> {
+    this.terminating = true;
+    await Promise.all(this.workers.map(async ({ w, exited }) => {
+      await w.terminate();
+      await exited;
+    }));
+  }
+
+  private enter(phase: Phase): void {
+    this.phase = phase;
+    this.phaseSince = Date.now();
+  }
+
+  private seenBranches(): number[] {
+    return Array.from({ length: this.cfg.cpus }, (_, c) => this.stats[c * CPU_STAT_STRIDE + CPU_STAT_BRANCHES]!);
+  }
+
+  private progress(): void {
+    const b = this.seenBranches().reduce((a, x) => a + x, 0);
+    this.opts.onProgress!({ branches: b, total: this.cfg.branches * this.cfg.cpus, elapsedMs: Date.now() - this.t0 });
+  }
+
+  /**
+   * The watchdog. The coordinator bumps G_HEARTBEAT at each pass of its service loop and
+   * each CPU publishes its branch count at each batch; an actor whose figure has not moved
+   * for watchdogMs is hung (a design that never returns blocks the whole coordinator
+   * thread, so its comlink calls never answer: only this can notice).
+   */
+  private watch(): void {
+    if (this.stopping) return;
+    const now = Date.now();
+    const limit = this.cfg.watchdogMs;
+    const beat = Atomics.load(this.ctl, G_HEARTBEAT);
+    if (beat !== this.lastBeat) {
+      this.lastBeat = beat;
+      this.beatAt = now;
+    }
+    switch (this.phase) {
+      case 'init':
+        // Loading the design module in the coordinator thread.
+        if (now - this.phaseSince > Math.max(limit, CPU_START_MS)) this.stop({ actor: 'coordinator', cause: `did not start within ${Math.max(limit, CPU_START_MS)} ms` });
+        return;
+      case 'cpus':
+        if (now - Math.max(this.beatAt, this.phaseSince) > limit) return this.hung(limit);
+        for (let c = 0; c < this.cpuRuns.length; c++) {
+          if (this.cpuResults[c]) continue;
+          const b = this.stats[c * CPU_STAT_STRIDE + CPU_STAT_BRANCHES]!;
+          if (b !== this.cpuSeen[c]) {
+            this.cpuSeen[c] = b;
+            this.cpuSeenAt[c] = now;
+          } else if (now - this.cpuSeenAt[c]! > (b === 0 ? Math.max(limit, CPU_START_MS) : limit)) {
+            this.stop({ actor: `cpu${c}`, cause: `made no progress for ${limit} ms (watchdog; raise --watchdog-ms if it is only slow)` });
+            return;
+          }
+        }
+        return;
+      case 'finish':
+        // The coordinator's last drain: bounded by the buffers it holds (the memory budget).
+        if (now - Math.max(this.beatAt, this.phaseSince) > limit) this.hung(limit);
+        return;
+      case 'check':
+        return;
+    }
+  }
+
+  /** The coordinator thread stopped answering: blame the design if it was inside it. */
+  private hung(limit: number): void {
+    const where = this.stats[coordStat(this.cfg.cpus, COORD_STAT_IN_DESIGN)]!;
+    const cpu = this.stats[coordStat(this.cfg.cpus, COORD_STAT_DESIGN_CPU)]!;
+    const hint = 'watchdog; raise --watchdog-ms if it is only slow';
+    if (where === 1 || where === 2) {
+      const inWhat = where === 1 ? `onOverflow (cpu ${cpu})` : `deferred work (cpu ${cpu})`;
+      const cause = `${inWhat} did not return for ${limit} ms (${hint})`;
+      this.stop({ actor: `design ${this.designName}`, cause, message: `design "${this.designName}" hung: ${cause}` });
+    } else {
+      this.stop({ actor: 'coordinator', cause: `made no progress for ${limit} ms (${hint})`, message: `coordinator hung: no progress for ${limit} ms (${hint})` });
+    }
   }
 }
 
+/** `p`, or undefined once `deadline` (epoch ms) has passed. */
+async function until<T>(p: Promise<T>, deadline: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), Math.max(0, deadline - Date.now())); });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An error's message, on one line (user code may throw anything). */
+function firstLine(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split('\n')[0]!.trim() || (e instanceof Error ? e.name : 'unknown error');
+}
+
+const NO_COUNTERS: ConsumerCounters = { delivered: 0, overwritten: 0, entries: 0, lost: {} };
+
+/**
+ * The result from what was handed over. A missing CpuResult (the worker died or did not
+ * answer in time) reports the branches from the progress counters and zeros elsewhere; a
+ * missing coordinator result, zero consumer and coordinator figures; missing checks,
+ * unchecked consumers (expected and identity null).
+ */
 function assemble(
   cfg: SimConfig,
-  cpus: CpuResult[],
-  coord: CoordinatorResult,
-  checks: (CheckResult | null)[],
+  cpus: (CpuResult | undefined)[],
+  seen: number[],
+  coord: CoordinatorResult | undefined,
+  checks: (CheckResult | null)[] | undefined,
   wallMs: number,
   complete: boolean,
 ): RunResult {
-  const cpuReports: CpuReport[] = cpus.map((r) => ({
-    id: r.id,
-    format: cfg.format[r.id]!,
-    branches: r.branches,
-    hwRecords: r.hwRecords,
-    annotations: r.annotations,
-    overflows: r.overflows,
-    swaps: coord.swaps[r.id]!,
-    lost: r.lost,
-    stallNs: r.stallNs,
-  }));
+  const cpuReports: CpuReport[] = Array.from({ length: cfg.cpus }, (_, id) => {
+    const r = cpus[id];
+    return {
+      id,
+      format: cfg.format[id]!,
+      branches: r ? r.branches : seen[id] ?? 0,
+      hwRecords: r?.hwRecords ?? 0,
+      annotations: r?.annotations ?? 0,
+      overflows: r?.overflows ?? 0,
+      swaps: coord?.swaps[id] ?? 0,
+      lost: r?.lost ?? {},
+      stallNs: r?.stallNs ?? 0,
+    };
+  });
   const consumers: ConsumerReport[] = cfg.consumers.map((spec, k) => {
-    const c = coord.consumers[k]!;
-    const chk = checks[k];
+    const c = coord?.consumers[k] ?? NO_COUNTERS;
+    const chk = checks?.[k] ?? null;
     const expected = chk ? chk.expected : null;
     const violations = chk ? chk.violations : zeroViolations();
     const identity = chk
@@ -163,9 +483,9 @@ function assemble(
       expected, delivered: c.delivered, overwritten: c.overwritten, lost: c.lost, violations, identity,
     };
   });
-  const branches = cpus.reduce((a, r) => a + r.branches, 0);
+  const branches = cpuReports.reduce((a, r) => a + r.branches, 0);
   const lost: Record<string, number> = {};
-  for (const r of cpus) for (const [k, v] of Object.entries(r.lost)) lost[k] = (lost[k] ?? 0) + v;
+  for (const r of cpuReports) for (const [k, v] of Object.entries(r.lost)) lost[k] = (lost[k] ?? 0) + v;
   const ok = complete && consumers.every((c) => c.identity !== false && violationCount(c.violations) === 0);
   return {
     schema: 'btsim.run/1',
@@ -175,17 +495,17 @@ function assemble(
     cpus: cpuReports,
     consumers,
     coordinator: {
-      overflowsServiced: coord.serviced.reduce((a, b) => a + b, 0),
-      serviceP50Ns: coord.serviceP50Ns,
-      serviceP99Ns: coord.serviceP99Ns,
-      hwRecordsDrained: coord.hwRecordsDrained,
+      overflowsServiced: coord ? coord.serviced.reduce((a, b) => a + b, 0) : 0,
+      serviceP50Ns: coord?.serviceP50Ns ?? 0,
+      serviceP99Ns: coord?.serviceP99Ns ?? 0,
+      hwRecordsDrained: coord?.hwRecordsDrained ?? 0,
     },
     totals: {
       branches,
       wallMs,
       branchesPerSec: wallMs > 0 ? Math.round((branches / wallMs) * 1000) : 0,
       lost,
-      stallNs: cpus.reduce((a, r) => a + r.stallNs, 0),
+      stallNs: cpuReports.reduce((a, r) => a + r.stallNs, 0),
     },
     complete,
     ok,
