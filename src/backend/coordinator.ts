@@ -11,10 +11,10 @@
  */
 import type { SimConfig } from '../model/config.js';
 import {
-  DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ, FLUSH_TID, G_DOORBELL, G_HEARTBEAT, G_STOP,
+  DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ, FLUSH_TID, G_CPUS_DONE, G_DOORBELL, G_HEARTBEAT, G_KWORK_BELL, G_STOP,
   HW_SLOT_BYTES, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
 } from '../mem/layout.js';
-import { runSync, type SharedMem } from '../mem/shared-mem.js';
+import { runSync, type Op, type SharedMem } from '../mem/shared-mem.js';
 import type { CopyOp, DesignContext, Step, SwapDesign } from '../designs/design.js';
 import { FreePool } from './free-pool.js';
 import { Splay } from './splay.js';
@@ -49,7 +49,18 @@ interface Deferred {
   waiting: boolean;
 }
 
+export interface CoordinatorOptions {
+  /** The consumers' writers (default: rings and continuous handoff buffers in `cons`). */
+  writers?: ConsumerWriter[];
+  /**
+   * Threads mode runs deferred work on the coordinator thread between interrupts (true).
+   * The explorer runs it on a separate kworker actor, concurrently with interrupts (false).
+   */
+  inlineDeferred?: boolean;
+}
+
 export class Coordinator implements DesignContext {
+  private readonly inlineDeferred: boolean;
   readonly pool: FreePool;
   readonly ds: DesignContext['ds'];
   private readonly splay: Splay;
@@ -79,12 +90,14 @@ export class Coordinator implements DesignContext {
     stats: SharedArrayBuffer,
     private readonly design: SwapDesign,
     private readonly copier: Copier | null,
+    opts: CoordinatorOptions = {},
   ) {
+    this.inlineDeferred = opts.inlineDeferred ?? true;
     this.pool = new FreePool(mem, layout);
     this.stats = new Float64Array(stats);
     this.u32 = new Uint32Array(bufs);
     const { regions } = consumerRegions(cfg);
-    this.writers = cfg.consumers.map((spec, i) =>
+    this.writers = opts.writers ?? cfg.consumers.map((spec, i) =>
       spec.mode === 'ring'
         ? new RingWriter(spec, i, cons, regions[i]!)
         : new ContinuousWriter(spec, i, cons, regions[i]!, mem, layout, cfg.consumerPolicy),
@@ -136,8 +149,12 @@ export class Coordinator implements DesignContext {
 
   /** Before any CPU starts: buffer c on CPU c, the spares in the free pool (staging buffers stay out). */
   init(): void {
-    for (let c = 0; c < this.cfg.cpus; c++) runSync(this.program(c, c));
-    for (let b = this.cfg.cpus + this.cfg.spares - 1; b >= this.cfg.cpus; b--) runSync(this.pool.push(b));
+    runSync(this.initSteps());
+  }
+
+  *initSteps(): Step {
+    for (let c = 0; c < this.cfg.cpus; c++) yield* this.program(c, c);
+    for (let b = this.cfg.cpus + this.cfg.spares - 1; b >= this.cfg.cpus; b--) yield* this.pool.push(b);
   }
 
   drain(cpu: number, buffer: number, count: number): void {
@@ -184,8 +201,11 @@ export class Coordinator implements DesignContext {
     const words = this.cfg.format[op.cpu] === 64 ? 6 : 3;
     item.waiting = true;
     this.copies++;
+    // The copy carries what was already drained of the original (a flush may have drained
+    // its prefix while it was installed): draining the staging buffer resumes from there.
+    const already = this.drained.get(op.buffer) ?? 0;
     const done = () => {
-      this.drained.delete(staging);
+      this.drained.set(staging, already);
       item.resume = staging;
       item.waiting = false;
       runSync(this.mem.add(G_DOORBELL, 1));
@@ -211,27 +231,31 @@ export class Coordinator implements DesignContext {
   /** Service every raised PMI and context-switch flush once. Returns how many were serviced. */
   servicePending(): number {
     let n = 0;
+    for (let c = 0; c < this.cfg.cpus; c++) n += runSync(this.serviceCpu(c));
+    return n;
+  }
+
+  /** A CPU's pending flush and PMI, as one protocol step. */
+  *serviceCpu(c: number): Step<number> {
     const mem = this.mem;
-    for (let c = 0; c < this.cfg.cpus; c++) {
-      const freq = runSync(mem.load(cpuWord(c, FLUSH_REQ)));
-      if (freq > this.flushAcked[c]! && this.serviceFlush(c)) {
-        this.flushAcked[c] = freq;
-        runSync(mem.store(cpuWord(c, FLUSH_ACK), freq));
-        runSync(mem.notify(cpuWord(c, FLUSH_ACK)));
-        n++;
-      }
-      const req = runSync(mem.load(cpuWord(c, PMI_REQ)));
-      if (req <= this.acked[c]!) continue;
-      const t0 = process.hrtime.bigint();
-      runSync(this.design.onOverflow(this, c));
-      this.acked[c] = req;
-      this.serviced[c]!++;
-      runSync(mem.store(cpuWord(c, PMI_ACK), req));
-      runSync(mem.notify(cpuWord(c, PMI_ACK)));
-      this.interruptNs.push(Number(process.hrtime.bigint() - t0));
+    let n = 0;
+    const freq = yield* mem.load(cpuWord(c, FLUSH_REQ));
+    if (freq > this.flushAcked[c]! && (yield* this.serviceFlush(c))) {
+      this.flushAcked[c] = freq;
+      yield* mem.store(cpuWord(c, FLUSH_ACK), freq);
+      yield* mem.notify(cpuWord(c, FLUSH_ACK));
       n++;
     }
-    return n;
+    const req = yield* mem.load(cpuWord(c, PMI_REQ));
+    if (req <= this.acked[c]!) return n;
+    const t0 = process.hrtime.bigint();
+    yield* this.design.onOverflow(this, c);
+    this.acked[c] = req;
+    this.serviced[c]!++;
+    yield* mem.store(cpuWord(c, PMI_ACK), req);
+    yield* mem.notify(cpuWord(c, PMI_ACK));
+    this.interruptNs.push(Number(process.hrtime.bigint() - t0));
+    return n + 1;
   }
 
   /**
@@ -240,29 +264,94 @@ export class Coordinator implements DesignContext {
    * its mailbox) reaches the consumers now, and the thread may run elsewhere. False (try
    * again later) while that CPU's earlier buffers wait for a copier.
    */
-  private serviceFlush(cpu: number): boolean {
+  private *serviceFlush(cpu: number): Step<boolean> {
     const mem = this.mem;
-    this.runDeferred(cpu);
+    if (this.inlineDeferred) this.runDeferred(cpu);
     if (this.queues[cpu]!.items.length > 0) return false;
-    const buffer = runSync(mem.load(cpuWord(cpu, DS_BASE)));
-    const count = runSync(mem.load(cpuWord(cpu, DS_INDEX)));
+    const buffer = yield* mem.load(cpuWord(cpu, DS_BASE));
+    const count = yield* mem.load(cpuWord(cpu, DS_INDEX));
     this.drain(cpu, buffer, count);
     const mail = this.layout.mailBase + cpu * MAIL_ENTRIES * 4;
-    const n = runSync(mem.load(cpuWord(cpu, MAIL_N)));
+    const n = yield* mem.load(cpuWord(cpu, MAIL_N));
     for (let k = 0; k < n; k++) {
-      const cause = runSync(mem.load(mail + k * 4));
-      const tid = runSync(mem.load(mail + k * 4 + 1));
-      const klass = runSync(mem.load(mail + k * 4 + 2));
-      const cnt = runSync(mem.load(mail + k * 4 + 3));
+      const cause = yield* mem.load(mail + k * 4);
+      const tid = yield* mem.load(mail + k * 4 + 1);
+      const klass = yield* mem.load(mail + k * 4 + 2);
+      const cnt = yield* mem.load(mail + k * 4 + 3);
       this.splay.loss(cpu, klass, cause, tid, cnt);
     }
     this.splay.emitMarkers();
-    const tid = runSync(mem.load(cpuWord(cpu, FLUSH_TID)));
-    const epoch = runSync(mem.load(cpuWord(cpu, FLUSH_EPOCH)));
-    runSync(mem.store(this.layout.relBase + tid, epoch + 1));
-    runSync(mem.notify(this.layout.relBase + tid));
+    const tid = yield* mem.load(cpuWord(cpu, FLUSH_TID));
+    const epoch = yield* mem.load(cpuWord(cpu, FLUSH_EPOCH));
+    yield* mem.store(this.layout.relBase + tid, epoch + 1);
+    yield* mem.notify(this.layout.relBase + tid);
     this.flushes++;
     return true;
+  }
+
+  /**
+   * Explore mode: the coordinator as an actor. Services interrupts and flushes until every
+   * CPU actor is done and nothing is left to service; sleeps on the doorbell in between.
+   */
+  *actor(): Step {
+    const mem = this.mem;
+    for (;;) {
+      const bell = yield* mem.load(G_DOORBELL);
+      let n = 0;
+      for (let c = 0; c < this.cfg.cpus; c++) n += yield* this.serviceCpu(c);
+      if (this.pendingWork()) {
+        yield* mem.add(G_KWORK_BELL, 1);
+        yield* mem.notify(G_KWORK_BELL);
+      }
+      if (n > 0) continue;
+      if ((yield* mem.load(G_CPUS_DONE)) >= this.cfg.cpus) {
+        // Every CPU finished; a flush cannot be outstanding (the CPU would still wait).
+        this.coordinatorDone = true;
+        yield* mem.add(G_KWORK_BELL, 1);
+        yield* mem.notify(G_KWORK_BELL);
+        return;
+      }
+      yield* mem.wait(G_DOORBELL, bell, Infinity);
+    }
+  }
+  private coordinatorDone = false;
+
+  /**
+   * Explore mode: the work queue as an actor (a kworker), running deferred work in order
+   * (FIFO per CPU) concurrently with the coordinator. Copies are done here, synchronously.
+   */
+  *kworker(): Step {
+    const mem = this.mem;
+    for (;;) {
+      const bell = yield* mem.load(G_KWORK_BELL);
+      const q = this.queues.find((x) => x.items.length > 0);
+      if (!q) {
+        if (this.coordinatorDone) return;
+        yield* mem.wait(G_KWORK_BELL, bell, Infinity);
+        continue;
+      }
+      const item = q.items[0]!;
+      let resume: unknown = undefined;
+      for (;;) {
+        const r = item.gen.next(resume);
+        if (r.done) break;
+        const op = r.value as CopyOp | Op;
+        if (op.op === 'copy') {
+          const c = op as CopyOp;
+          const staging = this.stagingBuffer(c.cpu);
+          this.copyWords(c.buffer, staging, c.count, this.cfg.format[c.cpu] === 64 ? 6 : 3);
+          this.drained.set(staging, this.drained.get(c.buffer) ?? 0);
+          this.copies++;
+          resume = staging;
+        } else {
+          resume = yield op as Op;
+        }
+      }
+      q.items.shift();
+      // A flush may be waiting for this CPU's queue to empty.
+      yield* mem.add(G_DOORBELL, 1);
+      yield* mem.notify(G_DOORBELL);
+    }
   }
 
   /** One round of deferred work over every CPU, interrupts first between CPUs. */
@@ -328,9 +417,15 @@ export class Coordinator implements DesignContext {
       if (!this.pendingWork()) break;
       await new Promise((r) => setTimeout(r, 1));
     }
+    return this.finalize(pending);
+  }
+
+  /** The last drain, once no deferred work is left (explore mode calls it directly). */
+  finalize(pending: PendingLoss[][]): CoordinatorResult {
+    // Every CPU has stopped: the DS words are final, read them directly (in either mode).
     for (let c = 0; c < this.cfg.cpus; c++) {
-      const buffer = runSync(this.mem.load(cpuWord(c, DS_BASE)));
-      const count = runSync(this.mem.load(cpuWord(c, DS_INDEX)));
+      const buffer = Atomics.load(this.mem.words, cpuWord(c, DS_BASE));
+      const count = Atomics.load(this.mem.words, cpuWord(c, DS_INDEX));
       this.drain(c, buffer, count);
       for (const p of pending[c] ?? []) this.splay.loss(c, p.klass, p.cause, p.tid, p.count);
       this.splay.emitMarkers();

@@ -100,6 +100,7 @@ export class CpuCore {
   stopped = false;
 
   private readonly needs: TraceNeeds;
+  private started = false;
   flushes = 0;
   flushStallNs = 0;
 
@@ -115,7 +116,6 @@ export class CpuCore {
     this.w = cfg.format[id] === 64 ? 6 : 3;
     this.u32 = new Uint32Array(bufs);
     this.slotWords = (cfg.bufferRecords * HW_SLOT_BYTES) / 4;
-    runSync(this.reload());
   }
 
   /** Execute one epoch of the workload. Returns false if the run was stopped. */
@@ -128,6 +128,11 @@ export class CpuCore {
    * publishes, the PMI, flushes), so the explorer can interleave CPUs with the rest.
    */
   *steps(chunk: EventChunk): Generator<Op, boolean, unknown> {
+    if (!this.started) {
+      // The DS area as the coordinator programmed it before the CPU started.
+      this.started = true;
+      yield* this.reload();
+    }
     const n = chunk.length;
     const rec = chunk.rec, type = chunk.type, aux = chunk.aux, aux2 = chunk.aux2, aux3 = chunk.aux3;
     const batch = this.cfg.batchRecords;

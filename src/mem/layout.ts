@@ -13,6 +13,10 @@
  *  |   G_POOL_HEAD   free-pool stack head (tag << 16 | id + 1; 0 = empty): cas only    |
  *  |   G_HEARTBEAT   coordinator: add(+1) at each pass of its service loop. main:     |
  *  |                 load only (watchdog: no change for watchdogMs = a hung design)   |
+ *  |   G_CPUS_DONE   explore mode: each CPU actor add(+1) when its workload ends, then  |
+ *  |                 rings G_DOORBELL; the coordinator actor stops when all are done  |
+ *  |   G_KWORK_BELL  explore mode: coordinator add(+1), notify after deferring work;  |
+ *  |                 the kworker actor waits on it                                    |
  *  | per CPU [CPU_BASE + cpu * CPU_STRIDE], 32 words = 128 bytes, own cache lines     |
  *  |   DS_BASE        buffer id installed in the DS area                              |
  *  |   DS_INDEX       next write position, in records                                 |
@@ -75,6 +79,8 @@ export const G_STOP = 1;
 export const G_SINK_BELL = 2;
 export const G_COORD_BELL = 3;
 export const G_POOL_HEAD = 4;
+export const G_CPUS_DONE = 8;
+export const G_KWORK_BELL = 9;
 export const G_HEARTBEAT = 5;
 
 export const CPU_BASE = 32;

@@ -1,0 +1,34 @@
+/**
+ * A continuous consumer that keeps its whole stream in memory: the explorer's consumer
+ * (tiny scenarios, checked once the execution ends). No handoff, no back-pressure: the
+ * explorer looks for bugs in the swap protocol, not in the consumer's pacing.
+ */
+import type { ConsumerSpec } from '../model/config.js';
+import { ABI_RECORD_WORDS } from './consumer-memory.js';
+import { ConsumerWriter } from './writers.js';
+
+export class CaptureWriter extends ConsumerWriter {
+  words = new Uint32Array(1024 * ABI_RECORD_WORDS);
+  entries = 0;
+
+  constructor(spec: ConsumerSpec, index: number) {
+    super(spec, index);
+  }
+
+  push(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void {
+    this.put(fLo, fHi, tLo, tHi, flLo, flHi, false);
+  }
+
+  protected put(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number, marker: boolean): void {
+    if ((this.entries + 1) * ABI_RECORD_WORDS > this.words.length) {
+      const w = new Uint32Array(this.words.length * 2);
+      w.set(this.words);
+      this.words = w;
+    }
+    const o = this.entries * ABI_RECORD_WORDS;
+    const a = this.words;
+    a[o] = fLo; a[o + 1] = fHi; a[o + 2] = tLo; a[o + 3] = tHi; a[o + 4] = flLo; a[o + 5] = flHi;
+    this.entries++;
+    if (!marker) this.delivered++;
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * Explore mode: every actor of a small scenario (the CPUs, the coordinator, the kworker
+ * that runs deferred work and copies) on one thread, as generators, switched by a seeded
+ * scheduler at each shared-memory operation. The protocol code is the same code threads
+ * mode runs; only the SharedMem behind it differs (SteppedMem).
+ *
+ * An execution ends when every actor is done, and is then checked like a threads-mode run
+ * (the oracle, the identity, every violation counter), or earlier with a liveness failure:
+ * a deadlock (every live actor waits, none can wake it: a lost wake-up) or no progress
+ * within the step budget. It is deterministic: (scenario, design, scheduler, seed) names it.
+ */
+import { resolveConfig, type SimConfig } from '../model/config.js';
+import { G_CPUS_DONE, G_DOORBELL, HW_SLOT_BYTES, makeLayout, type Layout, CPU_BASE, CPU_STRIDE } from '../mem/layout.js';
+import type { Op } from '../mem/shared-mem.js';
+import { Coordinator } from '../backend/coordinator.js';
+import { CpuCore, CPU_STAT_STRIDE, type CpuResult } from '../frontend/cpu-core.js';
+import { CpuWorkload, newChunk } from '../workload/generator.js';
+import type { SwapDesign, Step } from '../designs/design.js';
+import { consumerRegions } from '../consumers/consumer-memory.js';
+import { CaptureWriter } from '../consumers/capture-writer.js';
+import { RingWriter, type ConsumerWriter } from '../consumers/writers.js';
+import { StreamChecker, checkRing } from '../oracle/checker.js';
+import { sumLost } from '../run/result.js';
+import { SteppedMem, perform, runDirect } from './stepped-mem.js';
+import type { Scheduler } from './schedulers.js';
+
+export interface TraceStep {
+  step: number;
+  actor: string;
+  op: string;
+  word: string;
+  value?: number;
+  result?: unknown;
+}
+
+export interface Execution {
+  /** The first violation found, or null. */
+  violation: string | null;
+  steps: number;
+  /** The last operations (all of them when `keepTrace` is set). */
+  trace: TraceStep[];
+}
+
+interface Actor {
+  name: string;
+  gen: Step<unknown>;
+  pending: Op | null;
+  /** Resume with this value without performing an operation (woken from a wait). */
+  wake: { value: unknown } | null;
+  blockedOn: number;
+  done: boolean;
+  steps: number;
+}
+
+export interface ExploreOptions {
+  maxSteps?: number;
+  /** Keep every step (for --trace); otherwise the last 64. */
+  keepTrace?: boolean;
+}
+
+export function exploreConfig(input: unknown): SimConfig {
+  return resolveConfig(input);
+}
+
+/** Run one execution of `cfg` under `design`, interleaved by `scheduler`. */
+export function execute(cfg: SimConfig, design: SwapDesign, scheduler: Scheduler, opts: ExploreOptions = {}): Execution {
+  const layout = makeLayout(cfg.cpus, cfg.spares, cfg.bufferRecords, cfg.consumers.length, cfg.consumerBuffers, cfg.workload.threads);
+  const words = new Int32Array(new SharedArrayBuffer(layout.ctlWords * 4));
+  const bufs = new SharedArrayBuffer(layout.bufsBytes);
+  const { regions, bytes } = consumerRegions(cfg);
+  const cons = new SharedArrayBuffer(Math.max(8, bytes));
+  const stats = new SharedArrayBuffer(Math.max(8, cfg.cpus * CPU_STAT_STRIDE * 8));
+  const mem = new SteppedMem(words);
+  const writers: ConsumerWriter[] = cfg.consumers.map((spec, i) =>
+    spec.mode === 'ring' ? new RingWriter(spec, i, cons, regions[i]!) : new CaptureWriter(spec, i),
+  );
+  const coord = new Coordinator(cfg, mem, layout, bufs, cons, stats, design, null, { writers, inlineDeferred: false });
+  runDirect(words, coord.initSteps());
+
+  const cpuResults: CpuResult[] = [];
+  function* cpuActor(c: number): Step {
+    const core = new CpuCore(cfg, c, mem, layout, bufs, new Float64Array(stats));
+    const wl = new CpuWorkload(cfg, c);
+    const chunk = newChunk(cfg);
+    while (wl.fill(chunk)) {
+      if (!(yield* core.steps(chunk))) break;
+    }
+    cpuResults[c] = core.result();
+    yield* mem.add(G_CPUS_DONE, 1);
+    yield* mem.add(G_DOORBELL, 1);
+    yield* mem.notify(G_DOORBELL);
+  }
+
+  const actors: Actor[] = [];
+  const add = (name: string, gen: Step<unknown>) => actors.push({ name, gen, pending: null, wake: null, blockedOn: -1, done: false, steps: 0 });
+  for (let c = 0; c < cfg.cpus; c++) add(`cpu${c}`, cpuActor(c));
+  add('coordinator', coord.actor());
+  add('kworker', coord.kworker());
+
+  const maxSteps = opts.maxSteps ?? 400_000;
+  const trace: TraceStep[] = [];
+  const keep = opts.keepTrace ? Infinity : 64;
+  const names = wordNamer(layout);
+  let violation: string | null = null;
+  let step = 0;
+  let current = -1;
+
+  const advance = (a: Actor, value: unknown): void => {
+    const r = a.gen.next(value);
+    if (r.done) {
+      a.done = true;
+      a.pending = null;
+    } else {
+      a.pending = r.value as Op;
+    }
+  };
+
+  try {
+    for (const a of actors) advance(a, undefined);
+    for (;;) {
+      const runnable: number[] = [];
+      for (let i = 0; i < actors.length; i++) if (!actors[i]!.done && actors[i]!.blockedOn < 0) runnable.push(i);
+      if (runnable.length === 0) {
+        const live = actors.filter((a) => !a.done);
+        if (live.length === 0) break;
+        violation = `deadlock: ${live.map((a) => `${a.name} waits on ${names(a.blockedOn)}`).join('; ')} (a lost wake-up: nobody left to notify)`;
+        break;
+      }
+      if (step >= maxSteps) {
+        const busiest = actors.filter((a) => !a.done).sort((x, y) => y.steps - x.steps)[0]!;
+        violation = `no progress: ${maxSteps} operations without finishing; ${busiest.name} ran ${busiest.steps} of them`;
+        break;
+      }
+      const i = scheduler.pick(runnable, current, step);
+      const a = actors[i]!;
+      current = i;
+      step++;
+      a.steps++;
+      if (a.wake) {
+        const v = a.wake.value;
+        a.wake = null;
+        record(trace, keep, { step, actor: a.name, op: 'woken', word: '' });
+        advance(a, v);
+        continue;
+      }
+      const op = a.pending!;
+      let result: unknown;
+      if (op.op === 'wait') {
+        if (words[op.index] !== op.expected) result = 'not-equal';
+        else {
+          a.blockedOn = op.index;
+          record(trace, keep, { step, actor: a.name, op: 'wait', word: names(op.index), value: op.expected, result: 'blocked' });
+          continue;
+        }
+      } else if (op.op === 'notify') {
+        let n = 0;
+        for (const b of actors) {
+          if (b.blockedOn === op.index) {
+            b.blockedOn = -1;
+            b.wake = { value: 'ok' };
+            n++;
+          }
+        }
+        result = n;
+      } else {
+        result = perform(words, op);
+      }
+      record(trace, keep, { step, actor: a.name, op: op.op, word: names(op.index), value: 'value' in op ? op.value : 'expected' in op ? op.expected : undefined, result });
+      advance(a, result);
+    }
+  } catch (e) {
+    const who = current >= 0 ? actors[current]!.name : 'set-up';
+    violation = `exception in ${who}: ${(e as Error).message}`;
+  }
+
+  if (!violation) violation = checkExecution(cfg, coord, writers, cpuResults, cons, regions);
+  return { violation, steps: step, trace };
+}
+
+function record(trace: TraceStep[], keep: number, s: TraceStep): void {
+  trace.push(s);
+  if (trace.length > keep) trace.shift();
+}
+
+/** After a complete execution: the last drain, then every consumer against the oracle. */
+function checkExecution(
+  cfg: SimConfig,
+  coord: Coordinator,
+  writers: ConsumerWriter[],
+  cpuResults: CpuResult[],
+  cons: SharedArrayBuffer,
+  regions: ReturnType<typeof consumerRegions>['regions'],
+): string | null {
+  let res;
+  try {
+    res = coord.finalize(cpuResults.map((r) => r.pendingLosses));
+  } catch (e) {
+    return `exception in final drain: ${(e as Error).message}`;
+  }
+  for (let k = 0; k < writers.length; k++) {
+    const w = writers[k]!;
+    const spec = w.spec;
+    const counters = res.consumers[k]!;
+    let chk;
+    if (w instanceof CaptureWriter) {
+      const c = new StreamChecker(cfg, spec);
+      c.feed(w.words, 0, w.entries);
+      chk = c.finish();
+    } else {
+      const ring = new Uint32Array(cons, regions[k]!.offset, spec.size * 6);
+      chk = checkRing(cfg, spec, ring, counters.entries, counters.overwritten, sumLost(counters.lost));
+    }
+    for (const [name, n] of Object.entries(chk.violations)) {
+      if (n > 0) return `${spec.id}: ${name} ${n}`;
+    }
+    const total = counters.delivered + counters.overwritten + sumLost(counters.lost);
+    if (chk.expected !== total || chk.matched !== counters.delivered) {
+      return `${spec.id}: identity broken (expected ${chk.expected}, delivered ${counters.delivered} + overwritten ${counters.overwritten} + lost ${sumLost(counters.lost)}; ${chk.matched} matched)`;
+    }
+  }
+  return null;
+}
+
+/** Names of the words, for traces and deadlock reports. */
+export function wordNamer(l: Layout): (index: number) => string {
+  const cpuFields = ['DS_BASE', 'DS_INDEX', 'DS_ABSMAX', 'DS_THRESHOLD', 'DS_ENABLED', 'DS_CAUSE', 'PMI_REQ', 'PMI_ACK', 'FLUSH_REQ', 'FLUSH_ACK', 'FLUSH_TID', 'FLUSH_EPOCH', 'MAIL_N'];
+  const globals: Record<number, string> = { 0: 'G_DOORBELL', 1: 'G_STOP', 2: 'G_SINK_BELL', 3: 'G_COORD_BELL', 4: 'G_POOL_HEAD', 5: 'G_HEARTBEAT', 8: 'G_CPUS_DONE', 9: 'G_KWORK_BELL' };
+  return (i: number) => {
+    if (i < 0) return '-';
+    if (i < CPU_BASE) return globals[i] ?? `global[${i}]`;
+    if (i < l.poolBase) {
+      const c = Math.floor((i - CPU_BASE) / CPU_STRIDE);
+      const f = (i - CPU_BASE) % CPU_STRIDE;
+      return `cpu${c}.${cpuFields[f] ?? `word${f}`}`;
+    }
+    if (i < l.mailBase) return `pool.link[${i - l.poolBase}]`;
+    if (i < l.relBase) return `mailbox[${Math.floor((i - l.mailBase) / 256)}]`;
+    if (i < l.consBase) return `released[tid ${i - l.relBase}]`;
+    return `consumer-handoff[${i - l.consBase}]`;
+  };
+}
+
+export { HW_SLOT_BYTES };
