@@ -3,7 +3,7 @@
 import { workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { serve } from '../src/run/control-plane.js';
-import { AtomicsMem } from '../src/mem/atomics-mem.js';
+import { memFor } from '../src/mem/mem-for.js';
 import { HW_SLOT_BYTES } from '../src/mem/layout.js';
 import { Coordinator, type Copier } from '../src/backend/coordinator.js';
 import { loadDesign } from '../src/designs/load-design.js';
@@ -98,7 +98,7 @@ serve({
   async init(): Promise<void> {
     const d = guarded(await loadDesign(design!));
     coord = new Coordinator(
-      state.cfg, new AtomicsMem(new Int32Array(state.ctl)), state.layout, state.bufs, state.cons, state.stats, d, copierPool(),
+      state.cfg, memFor(state.cfg, state.ctl, state.cfg.cpus), state.layout, state.bufs, state.cons, state.stats, d, copierPool(),
     );
     coord.init();
   },

@@ -1,12 +1,12 @@
 // The consumers' side: checks and dumps what the consumers receive.
 import { workerData } from 'node:worker_threads';
 import { serve } from '../src/run/control-plane.js';
-import { AtomicsMem } from '../src/mem/atomics-mem.js';
+import { memFor } from '../src/mem/mem-for.js';
 import { Sink, type RingFinal } from '../src/consumers/sink.js';
 import type { WorkerData } from '../src/run/shared-state.js';
 
 const { state, dumpDir } = workerData as WorkerData;
-const sink = new Sink(state.cfg, new AtomicsMem(new Int32Array(state.ctl)), state.layout, state.cons, dumpDir);
+const sink = new Sink(state.cfg, memFor(state.cfg, state.ctl, state.cfg.cpus + 1), state.layout, state.cons, dumpDir);
 
 serve({
   run: () => sink.run(),

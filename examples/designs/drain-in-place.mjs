@@ -11,7 +11,7 @@ export default {
     const count = yield* ctx.ds.index(cpu);
     yield* ctx.ds.disable(cpu, 16);
     ctx.defer(cpu, function* () {
-      ctx.drain(cpu, full, count);
+      yield* ctx.drain(cpu, full, count);
       yield* ctx.ds.enable(cpu, full);
     });
   },

@@ -11,7 +11,7 @@
  */
 import type { SimConfig } from '../model/config.js';
 import {
-  DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ, FLUSH_TID, G_CPUS_DONE, G_DOORBELL, G_HEARTBEAT, G_KWORK_BELL, G_STOP,
+  DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ, FLUSH_TID, G_CPUS_DONE, G_DOORBELL, G_HEARTBEAT, G_KWORK_BELL, G_POOL_HEAD, G_STOP,
   HW_SLOT_BYTES, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
 } from '../mem/layout.js';
 import { runSync, type Op, type SharedMem } from '../mem/shared-mem.js';
@@ -63,6 +63,13 @@ export class Coordinator implements DesignContext {
   private readonly inlineDeferred: boolean;
   readonly pool: FreePool;
   readonly ds: DesignContext['ds'];
+  readonly words: DesignContext['words'];
+  /** CPUs whose interrupt the design holds past onOverflow (it acknowledges them itself). */
+  private readonly held = new Set<number>();
+
+  holdCpu(cpu: number): void {
+    this.held.add(cpu);
+  }
   private readonly splay: Splay;
   private readonly writers: ConsumerWriter[];
   private readonly queues: { cpu: number; work: (() => Step) | null; items: Deferred[] }[];
@@ -124,6 +131,14 @@ export class Coordinator implements DesignContext {
       *enable(cpu, buffer) {
         yield* self.program(cpu, buffer);
       },
+      *ack(cpu) {
+        yield* mem.store(w(cpu, PMI_ACK), self.acked[cpu]!);
+      },
+    };
+    this.words = {
+      poolHead: G_POOL_HEAD,
+      poolLink: (id: number) => layout.poolBase + id,
+      pmiAck: (cpu: number) => w(cpu, PMI_ACK),
     };
   }
 
@@ -157,7 +172,22 @@ export class Coordinator implements DesignContext {
     for (let b = this.cfg.cpus + this.cfg.spares - 1; b >= this.cfg.cpus; b--) yield* this.pool.push(b);
   }
 
-  drain(cpu: number, buffer: number, count: number): void {
+  *drain(cpu: number, buffer: number, count: number): Step {
+    if (this.inlineDeferred) {
+      this.drainNow(cpu, buffer, count);
+      return;
+    }
+    // Explore mode: a copy takes time, so other actors may run between its chunks (and
+    // overwrite a buffer that was given back too early).
+    const chunk = Math.max(1, this.cfg.batchRecords);
+    for (let at = this.drained.get(buffer) ?? 0; at < count; at = Math.min(count, at + chunk)) {
+      yield { op: 'yield', index: -1 };
+      this.drainNow(cpu, buffer, Math.min(count, at + chunk));
+    }
+  }
+
+  /** Splay what is not drained yet of records [0, count) of `buffer`. */
+  private drainNow(cpu: number, buffer: number, count: number): void {
     // A buffer may be drained in parts (a prefix while still installed, the rest later).
     const from = this.drained.get(buffer) ?? 0;
     if (count > from) this.splay.drain(cpu, buffer, from, count);
@@ -252,8 +282,12 @@ export class Coordinator implements DesignContext {
     yield* this.design.onOverflow(this, c);
     this.acked[c] = req;
     this.serviced[c]!++;
-    yield* mem.store(cpuWord(c, PMI_ACK), req);
-    yield* mem.notify(cpuWord(c, PMI_ACK));
+    if (this.held.has(c)) {
+      this.held.delete(c); // the design acknowledges it later (ds.ack + notify)
+    } else {
+      yield* mem.store(cpuWord(c, PMI_ACK), req);
+      yield* mem.notify(cpuWord(c, PMI_ACK));
+    }
     this.interruptNs.push(Number(process.hrtime.bigint() - t0));
     return n + 1;
   }
@@ -270,7 +304,7 @@ export class Coordinator implements DesignContext {
     if (this.queues[cpu]!.items.length > 0) return false;
     const buffer = yield* mem.load(cpuWord(cpu, DS_BASE));
     const count = yield* mem.load(cpuWord(cpu, DS_INDEX));
-    this.drain(cpu, buffer, count);
+    this.drainNow(cpu, buffer, count);
     const mail = this.layout.mailBase + cpu * MAIL_ENTRIES * 4;
     const n = yield* mem.load(cpuWord(cpu, MAIL_N));
     for (let k = 0; k < n; k++) {
@@ -426,7 +460,7 @@ export class Coordinator implements DesignContext {
     for (let c = 0; c < this.cfg.cpus; c++) {
       const buffer = Atomics.load(this.mem.words, cpuWord(c, DS_BASE));
       const count = Atomics.load(this.mem.words, cpuWord(c, DS_INDEX));
-      this.drain(c, buffer, count);
+      this.drainNow(c, buffer, count);
       for (const p of pending[c] ?? []) this.splay.loss(c, p.klass, p.cause, p.tid, p.count);
       this.splay.emitMarkers();
     }

@@ -40,6 +40,21 @@ export interface DsOps {
   disable(cpu: number, cause: number): Step;
   /** Install `buffer`, empty, and turn tracing back on (allowed while tracing is off). */
   enable(cpu: number, buffer: number): Step;
+  /**
+   * Acknowledge an interrupt the design held (see `holdCpu`): stores the CPU's PMI_ACK.
+   * The CPU sleeps on that word: wake it with `yield* ctx.mem.notify(ctx.words.pmiAck(cpu))`.
+   */
+  ack(cpu: number): Step;
+}
+
+/** Shared words a design may operate on directly with `ctx.mem`. */
+export interface DesignWords {
+  /** The free pool's head: tag << 16 | (id + 1), 0 when empty. */
+  readonly poolHead: number;
+  /** The pool's link of buffer `id`: next id + 1 (0: end). */
+  poolLink(id: number): number;
+  /** The CPU's PMI acknowledgement word (it waits until it reaches its request). */
+  pmiAck(cpu: number): number;
 }
 
 export interface PoolOps {
@@ -53,11 +68,18 @@ export interface DesignContext {
   readonly mem: SharedMem;
   readonly ds: DsOps;
   readonly pool: PoolOps;
+  readonly words: DesignWords;
+  /**
+   * Keep `cpu` in its interrupt after onOverflow returns: it stays stalled until the
+   * design acknowledges (`ds.ack` and a notify), typically from deferred work.
+   */
+  holdCpu(cpu: number): void;
   /**
    * Copy records [0, count) of `buffer`, taken out of `cpu`'s DS area, to the consumers
    * (filter and splay). Buffers of one CPU must be drained in the order they were filled.
+   * A copy takes time: the explorer lets other actors run between its chunks.
    */
-  drain(cpu: number, buffer: number, count: number): void;
+  drain(cpu: number, buffer: number, count: number): Step;
   /**
    * Run `work` after the interrupt returns (deferred context), in order with the other
    * deferred work of the same CPU. Only deferred work may `yield* ctx.copy(...)`.

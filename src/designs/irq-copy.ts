@@ -14,7 +14,7 @@ export const irqCopy: SwapDesign = {
   *onOverflow(ctx: DesignContext, cpu: number): Step {
     const full = yield* ctx.ds.base(cpu);
     const count = yield* ctx.ds.index(cpu);
-    ctx.drain(cpu, full, count);
+    yield* ctx.drain(cpu, full, count);
     yield* ctx.ds.enable(cpu, full);
   },
   validate(cfg: SimConfig): void {

@@ -18,14 +18,14 @@ export const spareSwap: SwapDesign = {
     if (spare < 0) {
       yield* ctx.ds.disable(cpu, LossCause['no-spare-buffer']);
       ctx.defer(cpu, function* () {
-        ctx.drain(cpu, full, count);
+        yield* ctx.drain(cpu, full, count);
         yield* ctx.ds.enable(cpu, full);
       });
       return;
     }
     yield* ctx.ds.install(cpu, spare);
     ctx.defer(cpu, function* () {
-      ctx.drain(cpu, full, count);
+      yield* ctx.drain(cpu, full, count);
       yield* ctx.pool.push(full);
     });
   },

@@ -17,7 +17,7 @@ export const suspendCopy: SwapDesign = {
     ctx.defer(cpu, function* () {
       const staging = yield* ctx.copy(cpu, full, count);
       yield* ctx.ds.enable(cpu, full);
-      ctx.drain(cpu, staging, count);
+      yield* ctx.drain(cpu, staging, count);
     });
   },
 };

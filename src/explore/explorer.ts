@@ -152,6 +152,8 @@ export function execute(cfg: SimConfig, design: SwapDesign, scheduler: Scheduler
           record(trace, keep, { step, actor: a.name, op: 'wait', word: names(op.index), value: op.expected, result: 'blocked' });
           continue;
         }
+      } else if (op.op === 'yield') {
+        result = undefined;
       } else if (op.op === 'notify') {
         let n = 0;
         for (const b of actors) {

@@ -12,7 +12,7 @@ export const EXPLORE_DEFAULTS: ConfigInput = {
   thresholdRecords: 10,
   skidRecords: 1,
   batchRecords: 4,
-  spares: 1,
+  spares: 2,
   workload: {
     threads: 3,
     timesliceBranches: 80,

@@ -62,7 +62,7 @@ export function runDirect<T>(words: Int32Array, g: Generator<Op | { op: string }
   let r = g.next();
   while (!r.done) {
     const op = r.value as Op;
-    if (op.op === 'wait' || op.op === 'notify') r = g.next(op.op === 'wait' ? 'not-equal' : undefined);
+    if (op.op === 'wait' || op.op === 'notify' || op.op === 'yield') r = g.next(op.op === 'wait' ? 'not-equal' : undefined);
     else r = g.next(perform(words, op));
   }
   return r.value;

@@ -17,7 +17,9 @@ export type Op =
   | { op: 'cas'; index: number; expected: number; value: number }
   | { op: 'add'; index: number; value: number }
   | { op: 'notify'; index: number }
-  | { op: 'wait'; index: number; expected: number; timeoutMs: number };
+  | { op: 'wait'; index: number; expected: number; timeoutMs: number }
+  /** No memory operation: a point where the explorer may switch actors (inside a copy). */
+  | { op: 'yield'; index: -1 };
 
 export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
 

@@ -85,6 +85,12 @@ export const configSchema = z.strictObject({
   watchdogMs: int(100, 3_600_000).optional(),
   workload: workloadSchema.optional(),
   consumers: z.array(consumerSchema).max(4_096).optional(),
+  /** Threads-mode stress: seeded delays before shared-memory operations. */
+  chaos: z.strictObject({
+    seed: int(0, 0xffff_ffff),
+    probability: z.number().min(0).max(1),
+    maxDelayUs: int(1, 1_000_000),
+  }).optional(),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -145,6 +151,7 @@ export interface SimConfig {
   watchdogMs: number;
   workload: WorkloadConfig;
   consumers: ConsumerSpec[];
+  chaos?: { seed: number; probability: number; maxDelayUs: number };
 }
 
 export const DEFAULT_WORKLOAD: WorkloadConfig = {
@@ -433,5 +440,6 @@ export function resolveConfig(input: unknown): SimConfig {
     watchdogMs: c.watchdogMs ?? DEFAULTS.watchdogMs,
     workload: w,
     consumers,
+    ...(c.chaos ? { chaos: c.chaos } : {}),
   };
 }
