@@ -10,6 +10,7 @@ import { ConfigError, BtsimError, RunAbortedError } from '../model/errors.js';
 import { registerRun } from './run-command.js';
 import { registerDesigns } from './designs-command.js';
 import { registerCompare } from './compare-command.js';
+import { registerStress } from './stress-command.js';
 import { registerSweep } from './sweep-command.js';
 import { registerMerge } from './merge-command.js';
 import { registerReport } from './report-command.js';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerDesigns(program);
   registerCompare(program);
+  registerStress(program);
   registerSweep(program);
   registerMerge(program);
   registerReport(program);
