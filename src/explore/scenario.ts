@@ -27,12 +27,13 @@ export const EXPLORE_DEFAULTS: ConfigInput = {
 };
 
 /** Consumers for an explore scenario: one of each kind, small. */
-export function exploreConsumers(cpus: number): ConfigInput['consumers'] {
+export function exploreConsumers(cpus: number, threads: number): ConfigInput['consumers'] {
   const list: NonNullable<ConfigInput['consumers']> = [];
+  const tid = (i: number) => 1 + ((i - 1) % threads);
   for (let c = 0; c < cpus; c++) list.push({ kind: 'cpu-all', target: c, mode: 'continuous', size: 8 });
   list.push({ kind: 'cpu-kernel', target: cpus - 1, mode: 'ring', size: 12 });
-  list.push({ kind: 'thread-user', target: 1, mode: 'continuous', size: 8 });
-  list.push({ kind: 'thread-all', target: 2, mode: 'ring', size: 16 });
-  list.push({ kind: 'thread-kernel', target: 3, mode: 'continuous', size: 8 });
+  list.push({ kind: 'thread-user', target: tid(1), mode: 'continuous', size: 8 });
+  list.push({ kind: 'thread-all', target: tid(2), mode: 'ring', size: 16 });
+  list.push({ kind: 'thread-kernel', target: tid(3), mode: 'continuous', size: 8 });
   return list;
 }

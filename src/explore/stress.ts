@@ -59,9 +59,10 @@ export interface StressResult {
 /** The explore scenario: small defaults, one consumer of each kind, user overrides on top. */
 export function exploreScenario(overrides: ConfigInput = {}): SimConfig {
   const cpus = overrides.cpus ?? EXPLORE_DEFAULTS.cpus!;
+  const threads = overrides.workload?.threads ?? EXPLORE_DEFAULTS.workload!.threads!;
   const merged = {
     ...EXPLORE_DEFAULTS,
-    consumers: exploreConsumers(cpus),
+    consumers: exploreConsumers(cpus, threads),
     ...overrides,
     workload: { ...EXPLORE_DEFAULTS.workload, ...(overrides.workload ?? {}) },
   };
