@@ -28,6 +28,17 @@ export abstract class ConsumerWriter {
 
   abstract push(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void;
 
+  /**
+   * `count` records at once, exactly as `count` calls of push() would deliver them: record
+   * i is words[start + 6i .. start + 6i + 5] (from, to, flags; the flags' high word is
+   * taken as it is, which the splay passes only where it is 0).
+   */
+  pushRun(words: Uint32Array, start: number, count: number): void {
+    for (let i = 0, o = start; i < count; i++, o += ABI_RECORD_WORDS) {
+      this.push(words[o]!, words[o + 1]!, words[o + 2]!, words[o + 3]!, words[o + 4]!, words[o + 5]!);
+    }
+  }
+
   /** A loss marker: `count` of this consumer's records were lost here, for `cause`. */
   marker(cause: number, count: number): void {
     if (count <= 0) return;
@@ -56,6 +67,8 @@ export class RingWriter extends ConsumerWriter {
   private readonly isMarker: Uint8Array;
   private entries = 0;
   private overwritten = 0;
+  /** Slots whose isMarker is 1. */
+  private markersHeld = 0;
 
   constructor(spec: ConsumerSpec, index: number, cons: SharedArrayBuffer, region: ConsumerRegion) {
     super(spec, index);
@@ -65,6 +78,35 @@ export class RingWriter extends ConsumerWriter {
 
   push(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void {
     this.put(fLo, fHi, tLo, tHi, flLo, flHi, false);
+  }
+
+  override pushRun(words: Uint32Array, start: number, count: number): void {
+    const size = this.spec.size;
+    while (count > 0) {
+      const slot = this.entries % size;
+      const n = Math.min(count, size - slot);
+      if (this.entries >= size) {
+        // Every slot of [slot, slot + n) was written before: what it held is overwritten,
+        // unless it was a marker (put() per record, counted in one go).
+        let markers = 0;
+        if (this.markersHeld > 0) {
+          const m = this.isMarker;
+          for (let k = slot; k < slot + n; k++) markers += m[k]!;
+          if (markers) {
+            m.fill(0, slot, slot + n);
+            this.markersHeld -= markers;
+          }
+        }
+        this.overwritten += n - markers;
+        this.delivered -= n - markers;
+      }
+      // (entries < size: the slots from `slot` on were never written; isMarker is 0 there.)
+      copyWords(this.words, slot * ABI_RECORD_WORDS, words, start, n * ABI_RECORD_WORDS);
+      this.delivered += n;
+      this.entries += n;
+      start += n * ABI_RECORD_WORDS;
+      count -= n;
+    }
   }
 
   protected put(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number, marker: boolean): void {
@@ -77,6 +119,7 @@ export class RingWriter extends ConsumerWriter {
     const o = slot * ABI_RECORD_WORDS;
     const a = this.words;
     a[o] = fLo; a[o + 1] = fHi; a[o + 2] = tLo; a[o + 3] = tHi; a[o + 4] = flLo; a[o + 5] = flHi;
+    this.markersHeld += (marker ? 1 : 0) - this.isMarker[slot]!;
     this.isMarker[slot] = marker ? 1 : 0;
     if (!marker) this.delivered++;
     this.entries++;
@@ -127,6 +170,28 @@ export class ContinuousWriter extends ConsumerWriter {
       }
     }
     this.put(fLo, fHi, tLo, tHi, flLo, flHi, false);
+  }
+
+  override pushRun(words: Uint32Array, start: number, count: number): void {
+    const size = this.region.size;
+    while (count > 0) {
+      if (!this.haveBuffer || this.tooSlow > 0) {
+        // No buffer yet, or a too-slow marker to write first: this record the per-record way.
+        this.push(words[start]!, words[start + 1]!, words[start + 2]!, words[start + 3]!, words[start + 4]!, words[start + 5]!);
+        start += ABI_RECORD_WORDS;
+        count--;
+        continue;
+      }
+      // What put() does per record, for as many as fit in the current buffer.
+      const n = Math.min(count, size - this.pos);
+      const o = (this.fullSeq % this.region.buffers) * this.bufWords + this.pos * ABI_RECORD_WORDS;
+      copyWords(this.words, o, words, start, n * ABI_RECORD_WORDS);
+      this.delivered += n;
+      this.pos += n;
+      start += n * ABI_RECORD_WORDS;
+      count -= n;
+      if (this.pos === size) this.handoff();
+    }
   }
 
   protected put(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number, marker: boolean): void {
@@ -185,5 +250,14 @@ export class ContinuousWriter extends ConsumerWriter {
       this.marker(LossCause['consumer-too-slow'], n);
     }
     if (this.haveBuffer && this.pos > 0) this.handoff();
+  }
+}
+
+/** Copy `n` u32 words: short runs word by word (a subarray costs more than they do), long ones with set(). */
+export function copyWords(dst: Uint32Array, dstAt: number, src: Uint32Array, srcAt: number, n: number): void {
+  if (n <= 96) {
+    for (let k = 0; k < n; k++) dst[dstAt + k] = src[srcAt + k]!;
+  } else {
+    dst.set(src.subarray(srcAt, srcAt + n), dstAt);
   }
 }
