@@ -10,8 +10,11 @@ export {
   PseudoPc, Flags, LossCause, EntryKind, PSEUDO_HI, pseudoPc, lossCauseName,
 } from './model/constants.js';
 export { readDump, decodeRecord, type DumpRecord, type StreamItem } from './consumers/dump.js';
-export type { SwapDesign, DesignContext, DsOps, PoolOps, Step } from './designs/design.js';
+export type { SwapDesign, DesignContext, DsOps, PoolOps, DesignWords, CopyOp, Step } from './designs/design.js';
 export type { SharedMem, Op } from './mem/shared-mem.js';
 export { BUILTIN_DESIGNS } from './designs/registry.js';
 export { ExpectedStream } from './oracle/expected.js';
 export { StreamChecker, type CheckResult, type Violations } from './oracle/checker.js';
+export { stress, replay, exploreScenario, type StressOptions, type StressResult, type SchedulerName } from './explore/stress.js';
+export { encodeReplay, decodeReplay, type ReplaySpec } from './explore/replay.js';
+export type { TraceStep } from './explore/explorer.js';
