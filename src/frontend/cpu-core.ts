@@ -151,6 +151,21 @@ export class CpuCore {
     let userAnn = needs.threadUser[this.tid] === 1;
     let untilPublish = batch;
     for (let i = 0; i < n; i++) {
+      if (!this.pmiPending && this.canWrite) {
+        // The common case: a run of plain user/kernel branches below the threshold, in a
+        // plain method with its state in locals (a generator's body is slower at this).
+        const j = this.storeRun(chunk, i, Math.min(n, i + untilPublish), mode);
+        if (j > i) {
+          this.branches += j - i;
+          untilPublish -= j - i;
+          i = j - 1;
+          if (untilPublish === 0) {
+            untilPublish = batch;
+            if (!(yield* this.batchBoundary())) return false;
+          }
+          continue;
+        }
+      }
       const ty = type[i]!;
       const t = ty & EV_TYPE_MASK;
       const o = i * REC_WORDS;
@@ -229,6 +244,39 @@ export class CpuCore {
       }
     }
     return yield* this.batchBoundary();
+  }
+
+  /**
+   * Store user/kernel branch events from `i` until `end`, another kind of event, or the
+   * record that would reach the threshold (left to the caller, which raises the PMI).
+   * Returns the index of the first event not handled. Caller: no PMI pending, canWrite.
+   */
+  private storeRun(chunk: EventChunk, i: number, end: number, mode: number): number {
+    const rec = chunk.rec, type = chunk.type;
+    const u = this.u32;
+    const w = this.w;
+    const stop = Math.min(this.threshold, this.absMax);
+    let idx = this.idx;
+    let p = this.bufWord0 + idx * w;
+    let j = i;
+    for (; j < end; j++) {
+      const t = type[j]! & EV_TYPE_MASK;
+      if (t > EV_KERNEL) break;
+      if (((mode >> t) & 1) === 0) continue;
+      if (idx + 1 >= stop) break;
+      const o = j * REC_WORDS;
+      if (w === 6) {
+        u[p] = rec[o]!; u[p + 1] = rec[o + 1]!; u[p + 2] = rec[o + 2]!;
+        u[p + 3] = rec[o + 3]!; u[p + 4] = rec[o + 4]!; u[p + 5] = 0;
+      } else {
+        u[p] = rec[o]!; u[p + 1] = rec[o + 2]!; u[p + 2] = rec[o + 4]!;
+      }
+      p += w;
+      idx++;
+    }
+    this.hwRecords += idx - this.idx;
+    this.idx = idx;
+    return j;
   }
 
   /** Room for an event's `slots` records? If not, nothing more is stored until reprogrammed. */
