@@ -9,7 +9,7 @@ import { Coordinator, type Copier } from '../src/backend/coordinator.js';
 import { loadDesign } from '../src/designs/load-design.js';
 import type { WorkerData } from '../src/run/shared-state.js';
 import type { PendingLoss } from '../src/frontend/cpu-core.js';
-import type { CopyTask } from './copier.js';
+import type { CopyDone, CopyTask } from './copier.js';
 import type { DesignContext, Step, SwapDesign } from '../src/designs/design.js';
 import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat } from '../src/run/shared-state.js';
 import { coordinatorFaultMs, markFault } from '../src/run/test-hooks.js';
@@ -28,7 +28,7 @@ function copierPool(): Copier {
   const slotWords = (state.cfg.bufferRecords * HW_SLOT_BYTES) / 4;
   return async (from, to, count, recordWords) => {
     const task: CopyTask = { bufs: state.bufs, slotWords, from, to, count, recordWords };
-    await pool!.run(task);
+    return (await pool!.run(task)) as CopyDone;
   };
 }
 

@@ -20,6 +20,7 @@ import { FreePool } from './free-pool.js';
 import { Splay } from './splay.js';
 import { ContinuousWriter, ConsumerWriter, RingWriter, type ConsumerCounters } from '../consumers/writers.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
+import { TimelineLog, type TraceEvent } from '../model/timeline.js';
 import { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE, type PendingLoss } from '../frontend/cpu-core.js';
 
 export interface CoordinatorResult {
@@ -36,10 +37,12 @@ export interface CoordinatorResult {
   interruptP50Ns: number;
   interruptP99Ns: number;
   hwRecordsDrained: number;
+  /** With a timeline: the coordinator's track and one per copier thread. */
+  timeline?: { events: TraceEvent[]; dropped: number }[];
 }
 
 /** Runs a copy on the copier pool; resolves when the records are in the staging buffer. */
-export type Copier = (from: number, to: number, count: number, recordWords: number) => Promise<void>;
+export type Copier = (from: number, to: number, count: number, recordWords: number) => Promise<{ thread: number; startNs: number; endNs: number } | void>;
 
 interface Deferred {
   gen: Step<unknown>;
@@ -48,6 +51,9 @@ interface Deferred {
   /** A copy is in flight: the CPU's queue waits for it. */
   waiting: boolean;
 }
+
+/** Copier tracks in the timeline: this plus the copier's worker thread id. */
+export const COPIER_TID_BASE = 1000;
 
 export interface CoordinatorOptions {
   /** The consumers' writers (default: rings and continuous handoff buffers in `cons`). */
@@ -87,6 +93,15 @@ export class Coordinator implements DesignContext {
   private failure: unknown;
   flushes = 0;
   copies = 0;
+  /** The coordinator's track of the timeline (tid = cpus), and one per copier thread. */
+  private readonly timeline: TimelineLog | null;
+  private readonly copierLogs = new Map<number, TimelineLog>();
+
+  private copierLog(thread: number): TimelineLog {
+    let l = this.copierLogs.get(thread);
+    if (!l) this.copierLogs.set(thread, (l = new TimelineLog(COPIER_TID_BASE + thread, this.cfg.timelineOriginNs!)));
+    return l;
+  }
 
   constructor(
     readonly cfg: SimConfig,
@@ -101,6 +116,7 @@ export class Coordinator implements DesignContext {
   ) {
     this.inlineDeferred = opts.inlineDeferred ?? true;
     this.pool = new FreePool(mem, layout);
+    this.timeline = cfg.timelineOriginNs ? new TimelineLog(cfg.cpus, cfg.timelineOriginNs) : null;
     this.stats = new Float64Array(stats);
     this.u32 = new Uint32Array(bufs);
     const { regions } = consumerRegions(cfg);
@@ -190,7 +206,11 @@ export class Coordinator implements DesignContext {
   private drainNow(cpu: number, buffer: number, count: number): void {
     // A buffer may be drained in parts (a prefix while still installed, the rest later).
     const from = this.drained.get(buffer) ?? 0;
-    if (count > from) this.splay.drain(cpu, buffer, from, count);
+    if (count > from) {
+      const t0 = this.timeline?.now() ?? 0;
+      this.splay.drain(cpu, buffer, from, count);
+      this.timeline?.span(`drain cpu${cpu}`, t0, this.timeline.now(), { records: count - from });
+    }
     this.drained.set(buffer, Math.max(from, count));
   }
 
@@ -247,7 +267,13 @@ export class Coordinator implements DesignContext {
       done();
       return;
     }
-    this.copier(op.buffer, staging, op.count, words).then(done, (e) => {
+    this.copier(op.buffer, staging, op.count, words).then((d) => {
+      if (d && this.timeline) {
+        const origin = this.cfg.timelineOriginNs!;
+        this.copierLog(d.thread).span(`copy cpu${op.cpu}`, (d.startNs - origin) / 1000, (d.endNs - origin) / 1000, { records: op.count });
+      }
+      done();
+    }, (e) => {
       this.failure = e;
       done();
     });
@@ -288,7 +314,9 @@ export class Coordinator implements DesignContext {
       yield* mem.store(cpuWord(c, PMI_ACK), req);
       yield* mem.notify(cpuWord(c, PMI_ACK));
     }
-    this.interruptNs.push(Number(process.hrtime.bigint() - t0));
+    const dt = Number(process.hrtime.bigint() - t0);
+    this.interruptNs.push(dt);
+    if (this.timeline) this.timeline.span(`service cpu${c} overflow`, this.timeline.now() - dt / 1000, this.timeline.now(), { design: this.design.name });
     return n + 1;
   }
 
@@ -320,6 +348,7 @@ export class Coordinator implements DesignContext {
     yield* mem.store(this.layout.relBase + tid, epoch + 1);
     yield* mem.notify(this.layout.relBase + tid);
     this.flushes++;
+    this.timeline?.instant(`flush cpu${cpu} (tid ${tid})`);
     return true;
   }
 
@@ -478,6 +507,7 @@ export class Coordinator implements DesignContext {
       interruptP50Ns: qi.p50,
       interruptP99Ns: qi.p99,
       hwRecordsDrained: this.splay.recordsIn,
+      ...(this.timeline ? { timeline: [this.timeline, ...this.copierLogs.values()].map((l) => ({ events: l.events, dropped: l.dropped })) } : {}),
     };
   }
 }

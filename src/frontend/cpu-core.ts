@@ -31,6 +31,7 @@ import {
   FLUSH_TID, G_DOORBELL, G_STOP, HW_SLOT_BYTES, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
 } from '../mem/layout.js';
 import { HW_KERNEL_ONLY, HW_OFF, TraceNeeds } from '../model/needs.js';
+import { TimelineLog, type TraceEvent } from '../model/timeline.js';
 import { runSync, type Op, type SharedMem } from '../mem/shared-mem.js';
 import {
   EV_ENTRY, EV_KERNEL, EV_RETURN, EV_TYPE_MASK, EV_USER, EventChunk, IRQS_OFF, REC_WORDS,
@@ -61,6 +62,8 @@ export interface CpuResult {
   flushStallNs: number;
   migrationWaitNs: number;
   stopped: boolean;
+  /** With a timeline: this CPU's track. */
+  timeline?: { events: TraceEvent[]; dropped: number };
 }
 
 /** Per-CPU figures in the stats SAB (Float64Array), for progress and the watchdog. */
@@ -101,6 +104,9 @@ export class CpuCore {
 
   private readonly needs: TraceNeeds;
   private started = false;
+  /** The CPU's track of the run's timeline (only when asked for). */
+  readonly timeline: TimelineLog | null;
+  private disabledSince = -1;
   flushes = 0;
   flushStallNs = 0;
 
@@ -113,6 +119,7 @@ export class CpuCore {
     private readonly stats: Float64Array,
   ) {
     this.needs = new TraceNeeds(cfg);
+    this.timeline = cfg.timelineOriginNs ? new TimelineLog(id, cfg.timelineOriginNs) : null;
     this.w = cfg.format[id] === 64 ? 6 : 3;
     this.u32 = new Uint32Array(bufs);
     this.slotWords = (cfg.bufferRecords * HW_SLOT_BYTES) / 4;
@@ -355,6 +362,14 @@ export class CpuCore {
   /** Write the pending LOSS annotations and a SYNC, if they fit; until then keep dropping. */
   private flushPending(): void {
     const need = this.pending.size + 1;
+    if (this.timeline && this.absMax - this.idx >= need) {
+      const byCause: Record<string, number> = {};
+      for (const [key, count] of this.pending) {
+        const name = lossCauseName(Math.floor(key / 0x100_0000));
+        byCause[name] = (byCause[name] ?? 0) + count;
+      }
+      this.timeline.instant('records lost', byCause);
+    }
     if (this.absMax - this.idx < need) {
       this.canWrite = false;
       return;
@@ -406,6 +421,7 @@ export class CpuCore {
     const dt = Number(process.hrtime.bigint() - t0);
     this.flushStallNs += dt;
     this.stallNs += dt;
+    this.timeline?.span('context-switch flush (stall)', this.timeline.now() - dt / 1000, this.timeline.now(), { tid });
     yield* this.reload();
   }
 
@@ -415,6 +431,7 @@ export class CpuCore {
     const ok = yield* this.waitAtLeast(this.layout.relBase + tid, epoch + 1);
     const dt = Number(process.hrtime.bigint() - t0);
     this.migrationWaitNs += dt;
+    if (dt > 0) this.timeline?.span('migration wait (stall)', this.timeline.now() - dt / 1000, this.timeline.now(), { tid });
     return ok;
   }
   migrationWaitNs = 0;
@@ -446,7 +463,13 @@ export class CpuCore {
     yield* mem.notify(G_DOORBELL);
     const t0 = process.hrtime.bigint();
     yield* this.waitAtLeast(cpuWord(id, PMI_ACK), req);
-    this.stallNs += Number(process.hrtime.bigint() - t0);
+    const stall = Number(process.hrtime.bigint() - t0);
+    this.stallNs += stall;
+    if (this.timeline) {
+      const end = this.timeline.now();
+      this.timeline.instant('overflow interrupt', { seq: req }, end - stall / 1000);
+      this.timeline.span('overflow service (stall)', end - stall / 1000, end, { seq: req });
+    }
     yield* this.reload();
   }
 
@@ -454,7 +477,15 @@ export class CpuCore {
   private *reload(): Generator<Op, void, unknown> {
     const mem = this.mem;
     const id = this.id;
+    const wasEnabled = this.enabled;
     this.enabled = (yield* mem.load(cpuWord(id, DS_ENABLED))) === 1;
+    if (this.timeline) {
+      if (wasEnabled && !this.enabled) this.disabledSince = this.timeline.now();
+      else if (!wasEnabled && this.enabled && this.disabledSince >= 0) {
+        this.timeline.span('tracing disabled', this.disabledSince, this.timeline.now(), { cause: lossCauseName(this.cause) });
+        this.disabledSince = -1;
+      }
+    }
     this.cause = yield* mem.load(cpuWord(id, DS_CAUSE));
     this.base = yield* mem.load(cpuWord(id, DS_BASE));
     // (loaded after DS_ENABLED: a re-enable stores these first and DS_ENABLED last)
@@ -473,6 +504,11 @@ export class CpuCore {
   }
 
   result(): CpuResult {
+    if (this.timeline && this.disabledSince >= 0) {
+      // Still off when the run ended: the window closes here.
+      this.timeline.span('tracing disabled', this.disabledSince, this.timeline.now(), { cause: lossCauseName(this.cause), open: true });
+      this.disabledSince = -1;
+    }
     const lost: Record<string, number> = {};
     this.lostByCause.forEach((n, code) => {
       if (n) lost[lossCauseName(code)] = n;
@@ -485,6 +521,7 @@ export class CpuCore {
       id: this.id, branches: this.branches, hwRecords: this.hwRecords, annotations: this.annotations,
       overflows: this.overflows, stallNs: this.stallNs + this.migrationWaitNs, lost, pendingLosses,
       flushes: this.flushes, flushStallNs: this.flushStallNs, migrationWaitNs: this.migrationWaitNs, stopped: this.stopped,
+      ...(this.timeline ? { timeline: { events: this.timeline.events, dropped: this.timeline.dropped } } : {}),
     };
   }
 }

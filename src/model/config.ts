@@ -85,6 +85,8 @@ export const configSchema = z.strictObject({
   watchdogMs: int(100, 3_600_000).optional(),
   workload: workloadSchema.optional(),
   consumers: z.array(consumerSchema).max(4_096).optional(),
+  /** Internal: set by run() for --timeline (the hrtime origin of its timestamps, ns). */
+  timelineOriginNs: z.number().min(0).optional(),
   /** Threads-mode stress: seeded delays before shared-memory operations. */
   chaos: z.strictObject({
     seed: int(0, 0xffff_ffff),
@@ -152,6 +154,8 @@ export interface SimConfig {
   workload: WorkloadConfig;
   consumers: ConsumerSpec[];
   chaos?: { seed: number; probability: number; maxDelayUs: number };
+  /** Set by run() when a timeline is asked for: the hrtime (ns) its timestamps count from. */
+  timelineOriginNs?: number;
 }
 
 export const DEFAULT_WORKLOAD: WorkloadConfig = {
@@ -441,5 +445,6 @@ export function resolveConfig(input: unknown): SimConfig {
     workload: w,
     consumers,
     ...(c.chaos ? { chaos: c.chaos } : {}),
+    ...(c.timelineOriginNs ? { timelineOriginNs: c.timelineOriginNs } : {}),
   };
 }
