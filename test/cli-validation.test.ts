@@ -2,13 +2,14 @@
 // flag), the value and what is accepted, and no worker thread constructed. "No worker" is
 // proved with the spawn log (BTSIM_TEST_SPAWN_LOG, written by run() before each `new
 // Worker`), whose positive control below shows it does record a real run.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBudgetError, run } from '../dist/src/run/run.js';
 import { ConfigError } from '../dist/src/model/errors.js';
 import { RUN_FLAGS } from '../dist/src/cli/options.js';
-import { runCli, scratch, spawnLog } from './cli-helpers.js';
+import { CLI, ROOT, runCli, scratch, spawnLog } from './cli-helpers.js';
 
 let dir = '';
 const cfgFile = (name: string, text: string): string => {
@@ -157,5 +158,31 @@ describe('help and version', () => {
     const r = await runCli(['rnu']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe("btsim: unknown command 'rnu' (did you mean run?)");
+  });
+});
+
+// util-linux `script` gives the command a pseudo-terminal, so the TTY case can be tested.
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('progress bar', () => {
+  const onTty = (args: string) =>
+    execFileSync('script', ['-qec', `"${process.execPath}" "${CLI}" run --cpus 2 --branches 1000000 --no-check ${args}`, '/dev/null'], {
+      cwd: ROOT, encoding: 'utf8', timeout: 60_000,
+    });
+
+  it.skipIf(!hasScript)('a run longer than a second on a terminal shows throughput and ETA; --json shows none', () => {
+    const plain = onTty('');
+    expect(plain).toMatch(/\d[\d,]*\/s \| ETA \d+s/);
+    expect(plain).toContain('accounting');
+    const json = onTty('--json');
+    expect(json).not.toContain('ETA');
+    expect(json).toContain('"schema": "btsim.run/1"');
   });
 });

@@ -155,6 +155,11 @@ class Runner {
   private sink!: ReturnType<typeof connect<SinkApi>>;
   private finishCall: Promise<CoordinatorResult> | undefined;
   private readonly cpuRuns: Promise<void>[] = [];
+  /**
+   * The CPU proxies, held for the whole run: comlink releases a worker's endpoint when its
+   * proxy is garbage-collected, and the worker, left with nothing to listen to, exits.
+   */
+  private readonly cpuApis: ReturnType<typeof connect<CpuApi>>[] = [];
   private coordInitDone = false;
   // What has been handed over so far: the partial result is built from it.
   private readonly cpuResults: (CpuResult | undefined)[];
@@ -233,11 +238,13 @@ class Runner {
     const sinkRun = this.sink.run().catch((e: unknown) => this.stop({ actor: 'sink', cause: firstLine(e) }));
     const coordRun = this.coord.run().catch((e: unknown) => this.coordinatorFailed(e));
     for (let c = 0; c < cfg.cpus; c++) {
-      const w = this.spawn('cpu.js', `cpu${c}`, { state: this.state, cpu: c });
+      const w = this.spawn('cpu.js', `cpu${c}`, { state: this.state, cpu: c }, c);
       if (!w) return undefined;
       this.cpuSeenAt[c] = Date.now();
+      const api = connect<CpuApi>(w);
+      this.cpuApis.push(api);
       this.cpuRuns.push(
-        connect<CpuApi>(w).run().then(
+        api.run().then(
           (r) => { this.cpuResults[c] = r; },
           (e: unknown) => this.stop({ actor: `cpu${c}`, cause: firstLine(e) }),
         ),
@@ -290,7 +297,8 @@ class Runner {
     else this.stop({ actor: 'coordinator', cause: firstLine(e) });
   }
 
-  private spawn(file: string, actor: string, data: WorkerData): Worker | undefined {
+  /** Start a worker; `cpu` for a CPU, whose thread may end once it has handed over its result. */
+  private spawn(file: string, actor: string, data: WorkerData, cpu?: number): Worker | undefined {
     if (this.terminating || this.stopping) return undefined;
     logSpawn('spawn', actor);
     const w = new Worker(new URL(file, WORKERS), { workerData: data });
@@ -298,7 +306,8 @@ class Runner {
     const exited = new Promise<void>((resolve) => {
       w.once('exit', (code) => {
         logSpawn('exit', actor);
-        if (!this.terminating) this.stop({ actor, cause: `its thread exited unexpectedly (code ${code})` });
+        const owed = cpu === undefined || !this.cpuResults[cpu];
+        if (!this.terminating && owed) this.stop({ actor, cause: `its thread exited unexpectedly (code ${code})` });
         resolve();
       });
     });
