@@ -30,7 +30,7 @@ import {
   DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ,
   FLUSH_TID, G_DOORBELL, G_STOP, HW_SLOT_BYTES, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
 } from '../mem/layout.js';
-import { HW_KERNEL_ONLY, HW_OFF, TraceNeeds } from '../model/needs.js';
+import { HW_ALL, HW_KERNEL_ONLY, HW_OFF, TraceNeeds } from '../model/needs.js';
 import { TimelineLog, type TraceEvent } from '../model/timeline.js';
 import { runSync, type Op, type SharedMem } from '../mem/shared-mem.js';
 import {
@@ -266,20 +266,33 @@ export class CpuCore {
     let idx = this.idx;
     let p = this.bufWord0 + idx * w;
     let j = i;
-    for (; j < end; j++) {
-      const t = type[j]! & EV_TYPE_MASK;
-      if (t > EV_KERNEL) break;
-      if (((mode >> t) & 1) === 0) continue;
-      if (idx + 1 >= stop) break;
-      const o = j * REC_WORDS;
-      if (w === 6) {
-        u[p] = rec[o]!; u[p + 1] = rec[o + 1]!; u[p + 2] = rec[o + 2]!;
-        u[p + 3] = rec[o + 3]!; u[p + 4] = rec[o + 4]!; u[p + 5] = 0;
-      } else {
-        u[p] = rec[o]!; u[p + 1] = rec[o + 2]!; u[p + 2] = rec[o + 4]!;
+    if (w === 6 && mode === HW_ALL) {
+      // Every user/kernel branch is stored and the chunk's records are already in the
+      // 64-bit layout (flags high word 0): find the run, then one memcpy.
+      let k = j;
+      const last = Math.min(end, j + (stop - 1 - idx));
+      while (k < last && (type[k]! & EV_TYPE_MASK) <= EV_KERNEL) k++;
+      if (k > j) {
+        u.set(rec.subarray(j * REC_WORDS, k * REC_WORDS), p);
+        idx += k - j;
+        j = k;
       }
-      p += w;
-      idx++;
+    } else {
+      for (; j < end; j++) {
+        const t = type[j]! & EV_TYPE_MASK;
+        if (t > EV_KERNEL) break;
+        if (((mode >> t) & 1) === 0) continue;
+        if (idx + 1 >= stop) break;
+        const o = j * REC_WORDS;
+        if (w === 6) {
+          u[p] = rec[o]!; u[p + 1] = rec[o + 1]!; u[p + 2] = rec[o + 2]!;
+          u[p + 3] = rec[o + 3]!; u[p + 4] = rec[o + 4]!; u[p + 5] = 0;
+        } else {
+          u[p] = rec[o]!; u[p + 1] = rec[o + 2]!; u[p + 2] = rec[o + 4]!;
+        }
+        p += w;
+        idx++;
+      }
     }
     this.hwRecords += idx - this.idx;
     this.idx = idx;
