@@ -1,0 +1,343 @@
+import { LineReader } from './line-reader.js';
+import { TraceFormatError } from './trace-error.js';
+import { syscallName, syscallNumber } from './x86-64-syscalls.js';
+import { syscallReturns, type TraceEvent, type TraceReader } from './trace-event.js';
+
+/**
+ * Reads a QEMU user-mode log made with `qemu-x86_64 -d in_asm,exec,nochain,strace -D LOG PROGRAM`
+ * and streams the program's taken branches and system calls (format as printed by QEMU 7.2;
+ * older and newer exec line layouts are accepted too):
+ *
+ * ```
+ * ----------------
+ * IN: __libc_start_main_impl                                  in_asm: a block, translated once
+ * 0x00402820:  48 83 c7 08              addq     $8, %rdi
+ * 0x00402829:  75 f5                    jne      0x402820
+ *
+ * Trace 0: 0x7fe520000540 [0000000000000000/0000000000402820/1040c0b3/00000200] __libc_...
+ * 3096 write(1,0x479004,3) = 3                                strace: one per system call
+ * 3096 exit_group(0)
+ * ```
+ *
+ * Consecutive executed blocks (exec lines) give the taken branches: from the last instruction
+ * of one block to the start of the next. Not a taken branch: a block that falls through to the
+ * next address (conditional jump not taken, block split), and another iteration of a `rep`
+ * string instruction (QEMU re-enters it as a block of its own; the hardware records nothing).
+ * Always a taken branch: a jmp/call/ret, even to the next address (`call 1f; 1:`). A block
+ * ending with `syscall` is a kernel entry and its return: one `syscall` event (its name from the
+ * next strace line; its resume address is the start of the next executed block) instead of a
+ * branch; `exit` and `exit_group` do not return. A block entered by the kernel delivering a
+ * signal (a `--- SIG... ---` line before it) is reached by no branch.
+ *
+ * Instruction lengths come from the bytes QEMU prints (its capstone disassembler); a log made by
+ * a QEMU without them is refused. Lines of other -d items (out_asm, op, cpu, page, ...) are
+ * skipped; a line that is none of these is a TraceFormatError. Logs of several threads (exec
+ * lines of more than one vCPU) are refused: the strace lines could not be attributed.
+ *
+ * Memory: the file is read in chunks; what is kept is one entry per translated block (bounded
+ * by the program's code size) and at most two pending events.
+ */
+export class QemuTraceReader implements TraceReader {
+  private readonly lines: LineReader;
+  private readonly name: string;
+  /** Translated blocks by start address. */
+  private readonly blocks = new Map<number, Block>();
+  /** The in_asm block being read, or null outside one. */
+  private asm: AsmBuilder | null = null;
+  /** Inside the listing of another -d item (OUT:, OP:, ...), whose 0x lines are not guest code. */
+  private inOtherListing = false;
+  /** The block executing now (its exec line committed), or null before the first / after exit. */
+  private cur: Block | null = null;
+  /** The block of the last exec line, not committed yet (a "Stopped execution" line cancels it). */
+  private pending: Block | null = null;
+  private pendingLine = 0;
+  /** The strace line of `cur`'s syscall, when it returns (its event waits for the resume address). */
+  private sys: { name: string; nr: number; line: number } | null = null;
+  /** A signal was delivered since `cur` started: the next block is entered by the kernel. */
+  private signalled = false;
+  /** The vCPU index of the exec lines (-1 before the first). */
+  private cpu = -1;
+  private readonly out: TraceEvent[] = [];
+  private outHead = 0;
+  private done = false;
+
+  /**
+   * @param path an uncompressed QEMU log (see `prepareTrace` for gzip-compressed ones)
+   * @param displayName the name errors give the file (default: `path`)
+   */
+  constructor(path: string, displayName: string = path) {
+    this.name = displayName;
+    this.lines = new LineReader(path, (n) => this.error(n, `a line of at most 1 MiB`));
+  }
+
+  next(): TraceEvent | null {
+    while (this.outHead === this.out.length) {
+      if (this.done) return null;
+      this.out.length = 0;
+      this.outHead = 0;
+      const line = this.lines.nextLine();
+      if (line === null) this.finish();
+      else this.line(line);
+    }
+    const ev = this.out[this.outHead]!;
+    this.out[this.outHead++] = undefined as unknown as TraceEvent;
+    return ev;
+  }
+
+  close(): void {
+    this.lines.close();
+    this.done = true;
+    this.out.length = 0;
+    this.outHead = 0;
+  }
+
+  private line(line: string): void {
+    const c = line.charCodeAt(0);
+    // exec: "Trace 0: 0x7fe520000540 [0000000000000000/0000000000402820/1040c0b3/00000200] sym"
+    if (c === 84 /* T */ && line.startsWith('Trace ')) {
+      this.endAsm();
+      this.inOtherListing = false;
+      const m = EXEC_RE.exec(line);
+      if (m === null) throw this.error(this.lines.lineNo, 'an exec line "Trace N: HOSTPTR [CSBASE/PC/FLAGS/CFLAGS] SYMBOL"', line);
+      const cpu = m[1] === undefined ? 0 : Number(m[1]);
+      if (this.cpu === -1) this.cpu = cpu;
+      else if (cpu !== this.cpu)
+        throw this.error(this.lines.lineNo, `exec lines of one vCPU only (a single-threaded program; vCPU ${this.cpu} ran first, this is vCPU ${cpu})`, line);
+      const fields = m[2]!.split('/');
+      const pc = parseAddr(fields.length >= 2 ? fields[1]! : fields[0]!);
+      this.commit();
+      const block = this.blocks.get(pc);
+      if (block === undefined)
+        throw this.error(this.lines.lineNo, `the in_asm listing of the block at 0x${pc.toString(16)} before its first exec line (record with -d in_asm,exec,nochain,strace)`, line);
+      this.pending = block;
+      this.pendingLine = this.lines.lineNo;
+      return;
+    }
+    // in_asm instruction: "0x00402820:  48 83 c7 08              addq     $8, %rdi"
+    if (c === 48 /* 0 */ && line.charCodeAt(1) === 120 /* x */) {
+      if (this.asm !== null) {
+        this.instruction(line);
+        return;
+      }
+      if (this.inOtherListing && HEXADDR_LINE_RE.test(line)) return;
+      throw this.error(this.lines.lineNo, 'an instruction line inside an "IN:" block', line);
+    }
+    if (line === '' || line.startsWith('----')) {
+      this.endAsm();
+      this.inOtherListing = false;
+      return;
+    }
+    if (line.startsWith('IN:')) {
+      this.endAsm();
+      this.inOtherListing = false;
+      this.asm = { start: -1, lastAddr: -1, lastText: '', end: -1, count: 0 };
+      return;
+    }
+    // strace: "3096 write(1,0x479004,3) = 3", "3096 Unknown syscall 334", "3096 exit_group(0)"
+    if (c >= 48 && c <= 57) {
+      const m = STRACE_RE.exec(line);
+      if (m !== null) {
+        this.endAsm();
+        this.strace(m[2] !== undefined ? syscallName(Number(m[2])) : m[3]!, m[2] !== undefined ? Number(m[2]) : syscallNumber(m[3]!));
+        return;
+      }
+      if (STRACE_SIGNAL_RE.test(line)) {
+        this.endAsm();
+        this.signal();
+        return;
+      }
+    }
+    if (line.startsWith('--- ') && line.endsWith(' ---')) {
+      // "--- SIGSEGV {si_signo=SIGSEGV, ...} ---": a signal delivered (strace)
+      this.endAsm();
+      this.signal();
+      return;
+    }
+    if (line.startsWith('Stopped execution of TB chain before')) {
+      // The block of the last exec line did not run after all.
+      this.endAsm();
+      this.pending = null;
+      return;
+    }
+    if (line.startsWith(' = ') || line.startsWith('+++ ')) return; // a strace return printed apart; exit notice
+    if (OTHER_LISTING_RE.test(line)) {
+      this.endAsm();
+      this.inOtherListing = true;
+      return;
+    }
+    if (this.inOtherListing || OTHER_LINE_RE.test(line)) return;
+    if (this.asm !== null) throw this.error(this.lines.lineNo, 'an instruction line "0xADDR:  BYTES  MNEMONIC OPERANDS" or a blank line ending the block', line);
+    throw this.error(this.lines.lineNo, 'an in_asm ("IN:", "0xADDR: ..."), exec ("Trace N: ...") or strace ("PID name(...)") line', line);
+  }
+
+  private instruction(line: string): void {
+    const m = INSN_RE.exec(line);
+    if (m === null) throw this.error(this.lines.lineNo, 'an instruction line "0xADDR:  BYTES  MNEMONIC OPERANDS"', line);
+    const addr = parseAddr(m[1]!);
+    const rest = m[2]!;
+    const b = BYTES_RE.exec(rest);
+    if (b === null)
+      throw this.error(this.lines.lineNo, 'instruction bytes after the address (a QEMU built with capstone, as Debian\'s)', line);
+    const nbytes = (b[1]!.length + 1) / 3;
+    const asm = this.asm!;
+    if (asm.start === -1) asm.start = addr;
+    const text = b[2];
+    if (text !== undefined && text.trim() !== '') {
+      asm.lastAddr = addr;
+      asm.lastText = text;
+      asm.count++;
+    } else if (asm.count === 0) {
+      throw this.error(this.lines.lineNo, 'an instruction line with its mnemonic', line);
+    }
+    // otherwise: the continuation of a long instruction's bytes
+    asm.end = Math.max(asm.end, addr + nbytes);
+  }
+
+  private endAsm(): void {
+    const asm = this.asm;
+    if (asm === null) return;
+    this.asm = null;
+    if (asm.count === 0) throw this.error(this.lines.lineNo, 'at least one instruction line after "IN:"');
+    this.blocks.set(asm.start, { start: asm.start, last: asm.lastAddr, end: asm.end, kind: classify(asm.lastText) });
+  }
+
+  /** The exec line read last is final: the transition from `cur` to it. */
+  private commit(): void {
+    const next = this.pending;
+    if (next === null) return;
+    this.pending = null;
+    const cur = this.cur;
+    this.cur = next;
+    if (cur === null) {
+      this.sys = null;
+      this.signalled = false;
+      return;
+    }
+    if (cur.kind === KIND_SYSCALL) {
+      if (this.sys !== null) {
+        this.emitSyscall(cur, this.sys, BigInt(next.start), true);
+      } else if (!this.signalled) {
+        throw this.error(this.pendingLine, `a strace line ("PID name(...)") for the syscall at 0x${cur.last.toString(16)} before the next exec line (record with -d in_asm,exec,nochain,strace)`);
+      }
+    } else if (!this.signalled && taken(cur, next.start)) {
+      this.out.push({ kind: 'branch', from: BigInt(cur.last), to: BigInt(next.start) });
+    }
+    this.sys = null;
+    this.signalled = false;
+  }
+
+  private strace(name: string, nr: number): void {
+    this.commit();
+    const cur = this.cur;
+    // A system call not made by a `syscall` instruction of the traced code (QEMU's vsyscall
+    // emulation, a second one before any block ran): no user address to put it at; skipped.
+    if (cur === null || cur.kind !== KIND_SYSCALL || this.sys !== null) return;
+    if (syscallReturns(name)) {
+      this.sys = { name, nr, line: this.lines.lineNo };
+    } else {
+      this.emitSyscall(cur, { name, nr }, BigInt(cur.end), false);
+      this.cur = null; // the task is gone; whatever follows starts afresh
+    }
+  }
+
+  private signal(): void {
+    this.commit();
+    this.signalled = true;
+  }
+
+  private emitSyscall(block: Block, sys: { name: string; nr: number }, resume: bigint, returns: boolean): void {
+    this.out.push({ kind: 'syscall', pc: BigInt(block.last), resume, nr: sys.nr, name: sys.name, returns });
+  }
+
+  private finish(): void {
+    this.endAsm();
+    this.commit();
+    if (this.cur !== null && this.sys !== null) {
+      // The log ends after a system call that returns (the program was killed, or the log cut).
+      this.emitSyscall(this.cur, this.sys, BigInt(this.cur.end), true);
+      this.sys = null;
+    }
+    this.done = true;
+    this.lines.close();
+  }
+
+  private error(line: number, expected: string, text?: string): TraceFormatError {
+    return new TraceFormatError(this.name, line, 'qemu', expected, text);
+  }
+}
+
+interface Block {
+  start: number;
+  /** Address of the last instruction. */
+  last: number;
+  /** One past the last byte of the last instruction: where a fall-through continues. */
+  end: number;
+  kind: number;
+}
+
+interface AsmBuilder {
+  start: number;
+  lastAddr: number;
+  lastText: string;
+  end: number;
+  count: number;
+}
+
+const KIND_PLAIN = 0; // falls through unless it jumps (conditional jumps, splits)
+const KIND_UNCOND = 1; // jmp, call, ret, ...: always a taken branch
+const KIND_SYSCALL = 2;
+const KIND_REP = 3; // rep-prefixed string instruction: re-entering it is no branch
+
+function taken(from: Block, to: number): boolean {
+  switch (from.kind) {
+    case KIND_UNCOND:
+      return true;
+    case KIND_REP:
+      return to !== from.end && to !== from.last;
+    default:
+      return to !== from.end;
+  }
+}
+
+const PREFIXES = new Set(['lock', 'rep', 'repe', 'repz', 'repne', 'repnz', 'bnd', 'notrack', 'data16', 'addr32', 'xacquire', 'xrelease']);
+const UNCOND_RE = /^(?:l?jmp|l?call|l?ret|iret|sysret|sysexit)[wlq]?$/;
+const STRING_RE = /^(?:movs|stos|cmps|scas|lods|ins|outs)[bwlq]?$/;
+
+/** The kind of a block from its last instruction's text ("callq    0x4027e0", "rep stosq ..."). */
+function classify(text: string): number {
+  const words = text.trim().split(/\s+/);
+  let i = 0;
+  let rep = false;
+  while (i < words.length - 1 && PREFIXES.has(words[i]!)) {
+    if (words[i]!.startsWith('rep')) rep = true;
+    i++;
+  }
+  const op = words[i]!;
+  if (op === 'syscall') return KIND_SYSCALL;
+  if (UNCOND_RE.test(op)) return KIND_UNCOND;
+  if (rep && STRING_RE.test(op)) return KIND_REP;
+  return KIND_PLAIN;
+}
+
+function parseAddr(hex: string): number {
+  const v = parseInt(hex, 16);
+  if (!(v <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`address 0x${hex} out of range`);
+  return v;
+}
+
+/** "Trace 0: 0xHOST [cs_base/pc/flags/cflags] sym" (QEMU 5-8), "Trace 0xHOST [pc] sym" (older). */
+const EXEC_RE = /^Trace (?:(\d+): )?\S+ \[([0-9a-fA-F]+(?:\/[0-9a-fA-F]+)*)\]/;
+/** "0x00402820:  rest" */
+const INSN_RE = /^0x([0-9a-fA-F]+):\s+(.*)$/;
+/** The bytes column ("48 83 c7 08"), then (after two spaces or more) the instruction, if any. */
+const BYTES_RE = /^((?:[0-9a-f]{2} )*[0-9a-f]{2})(?:\s{2,}(.*))?\s*$/;
+/** "PID name(args) = ret", "PID Unknown syscall NR" */
+const STRACE_RE = /^(\d+) (?:Unknown syscall (\d+)|([a-z_][a-z0-9_]*)\()/;
+/** "PID --- SIGSEGV {...} ---" (some versions put the pid first) */
+const STRACE_SIGNAL_RE = /^\d+ --- .* ---$/;
+/** Headers of other -d items' listings, whose "0x..." lines are host code or ops. */
+const OTHER_LISTING_RE = /^(?:OUT:|OUT: \[|OP:|OP after|OBJD-[HT]:|PROLOGUE:|IN: PROLOGUE|Disassembler disagrees|host mmap_min_addr|guest_base|start\s+end\s+size\s+prot)/;
+/** Other lines QEMU's -d items print (cpu state, page layout, notices). */
+const OTHER_LINE_RE =
+  /^(?:[A-Z][A-Z0-9 ]{1,4}=|[0-9a-f]+-[0-9a-f]+ [0-9a-f]+ [-r][-w][-x]|(?:start_brk|end_code|start_code|start_data|end_data|start_stack|brk|entry|argv_start|env_start|auxv_start|page layout changed|Linking TBs|Chained|cpu_loop_exit|invalid|qemu:)\b)/;
+const HEXADDR_LINE_RE = /^0x[0-9a-fA-F]+:/;
