@@ -143,7 +143,6 @@ export class CpuCore {
     const n = chunk.length;
     const rec = chunk.rec, type = chunk.type, aux = chunk.aux, aux2 = chunk.aux2, aux3 = chunk.aux3;
     const batch = this.cfg.batchRecords;
-    const skid = this.cfg.skidRecords;
     const needs = this.needs;
     const cpuAll = needs.cpuAll[this.id] === 1;
     this.tid = chunk.tid;
@@ -178,19 +177,10 @@ export class CpuCore {
       const o = i * REC_WORDS;
       const store = (mode >> t) & 1;
       if (t === EV_USER || t === EV_KERNEL) {
-        // The common case, inline: one record or nothing.
+        // One record or nothing (runs of these go through storeRun above).
         if (store) {
           if (this.canWrite && this.idx < this.absMax) {
-            const p = this.bufWord0 + this.idx * this.w;
-            const u = this.u32;
-            if (this.w === 6) {
-              u[p] = rec[o]!; u[p + 1] = rec[o + 1]!; u[p + 2] = rec[o + 2]!;
-              u[p + 3] = rec[o + 3]!; u[p + 4] = rec[o + 4]!; u[p + 5] = 0;
-            } else {
-              u[p] = rec[o]!; u[p + 1] = rec[o + 2]!; u[p + 2] = rec[o + 4]!;
-            }
-            this.hwRecords++;
-            if (++this.idx >= this.threshold) this.crossed(skid);
+            this.branch(rec, o);
           } else {
             this.drop(t === EV_USER ? LossClass.USER : LossClass.KERNEL, -1, true);
           }
