@@ -45,14 +45,14 @@ export default {
     if (spare < 0) {
       yield* ctx.ds.disable(cpu, NO_SPARE_BUFFER);
       ctx.defer(cpu, function* () {
-        ctx.drain(cpu, full, count);
+        yield* ctx.drain(cpu, full, count);
         yield* ctx.ds.enable(cpu, full);
       });
       return;
     }
     yield* ctx.ds.install(cpu, spare);
     ctx.defer(cpu, function* () {
-      ctx.drain(cpu, full, count);
+      yield* ctx.drain(cpu, full, count);
       yield* ctx.pool.push(full);
     });
   },

@@ -1,9 +1,10 @@
 // A simulated CPU: runs its workload through the write path until done or stopped.
 import { workerData } from 'node:worker_threads';
 import { serve } from '../src/run/control-plane.js';
-import { AtomicsMem } from '../src/mem/atomics-mem.js';
+import { memFor } from '../src/mem/mem-for.js';
 import { CpuCore, type CpuResult } from '../src/frontend/cpu-core.js';
-import { CpuWorkload, newChunk } from '../src/workload/generator.js';
+import { newChunk } from '../src/workload/generator.js';
+import { workloadFor } from '../src/workload/workload-for.js';
 import type { WorkerData } from '../src/run/shared-state.js';
 import { cpuFault, markFault } from '../src/run/test-hooks.js';
 
@@ -15,8 +16,8 @@ const faultAfter = fault && fault.cpu === cpu ? fault.afterBranches : Infinity;
 serve({
   run(): CpuResult {
     const cfg = state.cfg;
-    const core = new CpuCore(cfg, cpu!, new AtomicsMem(new Int32Array(state.ctl)), state.layout, state.bufs, new Float64Array(state.stats));
-    const workload = new CpuWorkload(cfg, cpu!);
+    const core = new CpuCore(cfg, cpu!, memFor(cfg, state.ctl, cpu!), state.layout, state.bufs, new Float64Array(state.stats));
+    const workload = workloadFor(cfg, cpu!);
     const chunk = newChunk(cfg);
     while (workload.fill(chunk)) {
       if (!core.execute(chunk)) break;

@@ -88,6 +88,10 @@ export function flagsToInput(opts: Record<string, unknown>, base: Record<string,
     }
   }
   if (opts.check === false) input.check = false;
+  if (Array.isArray(opts.workload) && opts.workload.length > 0) {
+    input.traces = opts.workload.map(String);
+    fromFlag.set('traces', '--workload');
+  }
   return { input, fromFlag };
 }
 

@@ -18,6 +18,12 @@ export function addRunFlags(cmd: Command): Command {
     cmd.addOption(o);
   }
   cmd.option('--config <file>', 'JSON config file (flags override its fields) (default: none)');
+  cmd.option(
+    '--workload <spec>',
+    "replay a real program's branch trace: qemu:FILE or perf-script:FILE, gzip accepted; repeat for several tasks (default: the seeded synthetic workload)",
+    (v: string, acc: string[]) => [...acc, v],
+    [] as string[],
+  );
   cmd.option('--no-check', 'do not check consumers against the oracle (faster; identity not verified) (default: checked)');
   return cmd;
 }
@@ -51,6 +57,7 @@ async function runCommand(opts: Record<string, unknown>): Promise<void> {
   try {
     result = await run(cfg, {
       dumpDir: opts.dump ? String(opts.dump) : undefined,
+      timelineFile: opts.timeline ? String(opts.timeline) : undefined,
       signal: ac.signal,
       onProgress: progress ? (p: RunProgress) => progress.update(p.branches, p.total, p.elapsedMs) : undefined,
     });
@@ -74,5 +81,6 @@ export function registerRun(program: Command): void {
   addRunFlags(program.command('run').description('run one scenario (default: 4 CPUs, all five consumer kinds, checked against the oracle)'))
     .option('--json', 'print the result as JSON (schema btsim.run/1) (default: tables)')
     .option('--dump <dir>', 'write each consumer stream to DIR/<id>.bts and DIR/<id>.json (default: none)')
+    .option('--timeline <file>', 'write the run timeline (Chrome trace-event JSON, for Perfetto) (default: none)')
     .action(runCommand);
 }

@@ -85,6 +85,13 @@ export const configSchema = z.strictObject({
   watchdogMs: int(100, 3_600_000).optional(),
   workload: workloadSchema.optional(),
   consumers: z.array(consumerSchema).max(4_096).optional(),
+  /**
+   * Real programs' traces to replay (`qemu:FILE`, `perf-script:FILE`, gzip accepted): trace
+   * i runs alone as tid i + 1 on CPU i, and the run lasts as long as the longest trace.
+   */
+  traces: z.array(z.string().min(1)).max(256).optional(),
+  /** Internal: set by run() once the traces are readable (a resolved config carries it). */
+  traceFiles: z.array(z.strictObject({ format: z.enum(['qemu', 'perf-script']), path: z.string(), source: z.string() })).optional(),
   /** Internal: set by run() for --timeline (the hrtime origin of its timestamps, ns). */
   timelineOriginNs: z.number().min(0).optional(),
   /** Threads-mode stress: seeded delays before shared-memory operations. */
@@ -154,6 +161,10 @@ export interface SimConfig {
   workload: WorkloadConfig;
   consumers: ConsumerSpec[];
   chaos?: { seed: number; probability: number; maxDelayUs: number };
+  /** `--workload` trace specs (empty: the synthetic workload). */
+  traces: string[];
+  /** Set by run() before any worker starts: each trace's readable file, by CPU. */
+  traceFiles?: { format: 'qemu' | 'perf-script'; path: string; source: string }[];
   /** Set by run() when a timeline is asked for: the hrtime (ns) its timestamps count from. */
   timelineOriginNs?: number;
 }
@@ -326,6 +337,18 @@ export function defaultConsumers(cpus: number, threads: number): ConsumerSpec[] 
   return list.filter((x, i) => list.findIndex((y) => y.id === x.id) === i);
 }
 
+/** The default consumers of a trace run: each trace's user-only and full view, and each CPU's. */
+export function traceConsumers(cpus: number, traces: number): ConsumerSpec[] {
+  const list: ConsumerSpec[] = [];
+  for (let t = 1; t <= traces; t++) {
+    list.push({ id: `tid${t}-user`, kind: 'thread-user', target: t, mode: 'continuous', size: 4_096 });
+    list.push({ id: `tid${t}-all`, kind: 'thread-all', target: t, mode: 'continuous', size: 4_096 });
+    list.push({ id: `tid${t}-kernel`, kind: 'thread-kernel', target: t, mode: 'continuous', size: 4_096 });
+  }
+  for (let c = 0; c < cpus; c++) list.push({ id: `cpu${c}-all`, kind: 'cpu-all', target: c, mode: 'continuous', size: 4_096 });
+  return list;
+}
+
 /**
  * Hardware buffer sizing per CPU from the consumers that can be on it (its own, and every
  * per-thread consumer, since threads migrate): all rings, the largest ring; any
@@ -375,12 +398,24 @@ export function resolveConfig(input: unknown): SimConfig {
   const parsed = configSchema.safeParse(input ?? {});
   if (!parsed.success) throw configErrorFromZod(parsed.error, input);
   const c = parsed.data;
-  const cpus = c.cpus ?? DEFAULTS.cpus;
+  const traces = c.traces ?? [];
+  const cpus = c.cpus ?? (traces.length || DEFAULTS.cpus);
+  if (traces.length) {
+    if (traces.length > cpus) throw new ConfigError('cpus', cpus, `at least the number of --workload traces (${traces.length}): each runs on its own CPU`);
+    if (c.branches !== undefined && !c.traceFiles && !c.cpuBuffers) throw new ConfigError('branches', c.branches, 'nothing with --workload: a trace run lasts as long as its longest trace');
+    if (c.workload?.threads !== undefined && c.workload.threads !== traces.length) throw new ConfigError('workload.threads', c.workload.threads, `nothing with --workload: each trace is one thread (${traces.length})`);
+    const fmt = c.format === undefined ? [64] : Array.isArray(c.format) ? c.format : [c.format];
+    if (fmt.includes(32)) throw new ConfigError('format', c.format, '64 with --workload: real x86-64 traces need the 64-bit record format');
+  }
   const skidRecords = c.skidRecords ?? DEFAULTS.skidRecords;
   if (c.thresholdRecords !== undefined && c.bufferRecords !== undefined && c.thresholdRecords > c.bufferRecords) {
     throw new ConfigError('thresholdRecords', c.thresholdRecords, `an integer from 1 to bufferRecords (${c.bufferRecords})`);
   }
   const w = { ...DEFAULT_WORKLOAD, ...(c.workload ?? {}) };
+  if (traces.length) {
+    w.threads = traces.length;
+    w.addressSpaces = traces.length;
+  }
   if (!w.threads) w.threads = Math.min(65_535, 2 * cpus);
   if (!w.addressSpaces) w.addressSpaces = Math.max(1, Math.ceil(w.threads / 2));
   if (w.addressSpaces > w.threads) {
@@ -389,7 +424,7 @@ export function resolveConfig(input: unknown): SimConfig {
   if (w.syscallRate + w.exceptionRate + w.interruptRate > 500) {
     throw new ConfigError('workload.syscallRate', w.syscallRate, 'rates whose sum (syscall + exception + interrupt) is at most 500 per 1,000 branches');
   }
-  const consumers: ConsumerSpec[] = (c.consumers ?? defaultConsumers(cpus, w.threads)).map((s) => ({
+  const consumers: ConsumerSpec[] = (c.consumers ?? (traces.length ? traceConsumers(cpus, traces.length) : defaultConsumers(cpus, w.threads))).map((s) => ({
     id: s.id ?? `${s.kind.startsWith('cpu') ? 'cpu' : 'tid'}${s.target}-${s.kind.split('-')[1]}${s.mode === 'ring' ? '-ring' : ''}`,
     kind: s.kind,
     target: s.target,
@@ -446,5 +481,7 @@ export function resolveConfig(input: unknown): SimConfig {
     consumers,
     ...(c.chaos ? { chaos: c.chaos } : {}),
     ...(c.timelineOriginNs ? { timelineOriginNs: c.timelineOriginNs } : {}),
+    traces,
+    ...(c.traceFiles ? { traceFiles: c.traceFiles } : {}),
   };
 }

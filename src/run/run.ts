@@ -22,7 +22,9 @@ import { FLUSH_ACK, G_COORD_BELL, G_DOORBELL, G_HEARTBEAT, G_SINK_BELL, G_STOP, 
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import type { ConsumerCounters } from '../consumers/writers.js';
 import { CPU_STAT_BRANCHES, CPU_STAT_STRIDE, type CpuResult, type PendingLoss } from '../frontend/cpu-core.js';
-import type { CoordinatorResult } from '../backend/coordinator.js';
+import { COPIER_TID_BASE, type CoordinatorResult } from '../backend/coordinator.js';
+import { timelineFile } from '../model/timeline.js';
+import { prepareTraces } from '../workload/trace-setup.js';
 import type { CheckResult } from '../oracle/checker.js';
 import type { RingFinal } from '../consumers/sink.js';
 import { loadDesign } from '../designs/load-design.js';
@@ -47,6 +49,8 @@ export interface RunOptions {
    * (`complete: false`, unchecked) within about a second.
    */
   signal?: AbortSignal;
+  /** Write the run's timeline here, in the Chrome trace-event format (Perfetto opens it). */
+  timelineFile?: string;
 }
 
 /** The run would allocate more than its memory budget: bad input, nothing was started. */
@@ -105,6 +109,19 @@ export function checkMemoryBudget(cfg: SimConfig): { layout: Layout; consBytes: 
 
 export async function run(input: ConfigInput | SimConfig, opts: RunOptions = {}): Promise<RunResult> {
   const cfg = resolveConfig(input);
+  // The timeline's timestamps count from here (process.hrtime is shared by all threads).
+  if (opts.timelineFile) cfg.timelineOriginNs = Number(process.hrtime.bigint());
+  else delete cfg.timelineOriginNs;
+  // Trace runs: readable files and the run's length, before anything is allocated.
+  const cleanupTraces = await prepareTraces(cfg);
+  try {
+    return await runResolved(cfg, opts);
+  } finally {
+    cleanupTraces();
+  }
+}
+
+async function runResolved(cfg: SimConfig, opts: RunOptions): Promise<RunResult> {
   const { layout, consBytes } = checkMemoryBudget(cfg);
   // A design that does not load is bad input: say so before any worker starts.
   const design = await loadDesign(cfg.design);
@@ -274,6 +291,7 @@ class Runner {
     if (this.stopping) return undefined;
     const result = assemble(cfg, cpuResults, this.seenBranches(), coordResult, checks, Date.now() - this.t0, cpuResults.every((r) => !r.stopped));
     if (this.opts.dumpDir) writeDescriptions(this.opts.dumpDir, result);
+    if (this.opts.timelineFile) writeTimeline(this.opts.timelineFile, cfg, cpuResults, coordResult);
     return result;
   }
 
@@ -519,6 +537,16 @@ function assemble(
     complete,
     ok,
   };
+}
+
+function writeTimeline(file: string, cfg: SimConfig, cpus: CpuResult[], coord: CoordinatorResult): void {
+  const logs = [...cpus.map((r) => r.timeline ?? { events: [], dropped: 0 }), ...(coord.timeline ?? [])];
+  const threads = [
+    ...cpus.map((r) => ({ tid: r.id, name: `cpu${r.id}` })),
+    { tid: cfg.cpus, name: 'coordinator' },
+    ...(coord.timeline ?? []).slice(1).map((l) => ({ tid: l.events[0]?.tid ?? 0, name: `copier ${(l.events[0]?.tid ?? COPIER_TID_BASE) - COPIER_TID_BASE}` })),
+  ];
+  writeFileSync(file, JSON.stringify(timelineFile(threads, logs)) + '\n');
 }
 
 function writeDescriptions(dir: string, result: RunResult): void {
