@@ -188,7 +188,28 @@ export class Coordinator implements DesignContext {
     for (let b = this.cfg.cpus + this.cfg.spares - 1; b >= this.cfg.cpus; b--) yield* this.pool.push(b);
   }
 
-  *drain(cpu: number, buffer: number, count: number): Step {
+  drain(cpu: number, buffer: number, count: number): Step {
+    // A generator does nothing until it is run: a design that forgot `yield*` would drain
+    // nothing, silently. Remember each drain until it starts; checkDrains() refuses leftovers.
+    const token = {};
+    this.unstartedDrains.add(token);
+    const self = this;
+    return (function* () {
+      self.unstartedDrains.delete(token);
+      yield* self.drainSteps(cpu, buffer, count);
+    })();
+  }
+  private readonly unstartedDrains = new Set<object>();
+
+  /** After a design step: every ctx.drain() it called must have been run with yield*. */
+  private checkDrains(): void {
+    if (this.unstartedDrains.size > 0) {
+      this.unstartedDrains.clear();
+      throw new Error(`design ${this.design.name} called ctx.drain() without yield*: nothing was drained`);
+    }
+  }
+
+  private *drainSteps(cpu: number, buffer: number, count: number): Step {
     if (this.inlineDeferred) {
       this.drainNow(cpu, buffer, count);
       return;
@@ -236,6 +257,7 @@ export class Coordinator implements DesignContext {
       const r = item.gen.next(item.resume);
       ran = true;
       if (r.done) {
+        this.checkDrains();
         q.shift();
         continue;
       }
@@ -306,6 +328,7 @@ export class Coordinator implements DesignContext {
     if (req <= this.acked[c]!) return n;
     const t0 = process.hrtime.bigint();
     yield* this.design.onOverflow(this, c);
+    this.checkDrains();
     this.acked[c] = req;
     this.serviced[c]!++;
     if (this.held.has(c)) {
@@ -410,6 +433,7 @@ export class Coordinator implements DesignContext {
           resume = yield op as Op;
         }
       }
+      this.checkDrains();
       q.items.shift();
       // A flush may be waiting for this CPU's queue to empty.
       yield* mem.add(G_DOORBELL, 1);
