@@ -21,6 +21,7 @@ import { Splay } from './splay.js';
 import { ContinuousWriter, ConsumerWriter, RingWriter, type ConsumerCounters } from '../consumers/writers.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import { TimelineLog, type TraceEvent } from '../model/timeline.js';
+import { BtsimError } from '../model/errors.js';
 import { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE, type PendingLoss } from '../frontend/cpu-core.js';
 
 export interface CoordinatorResult {
@@ -141,6 +142,10 @@ export class Coordinator implements DesignContext {
         self.swaps[cpu]!++;
       },
       *disable(cpu, cause) {
+        // The cause code is 8 bits in the LOSS record; 0 means none.
+        if (!Number.isInteger(cause) || cause < 1 || cause > 255) {
+          throw new BtsimError(`design ${self.design.name}: ds.disable(cpu, cause) takes a cause code from 1 to 255, got ${cause}`);
+        }
         yield* mem.store(w(cpu, DS_CAUSE), cause);
         yield* mem.store(w(cpu, DS_ENABLED), 0);
       },
@@ -205,7 +210,7 @@ export class Coordinator implements DesignContext {
   private checkDrains(): void {
     if (this.unstartedDrains.size > 0) {
       this.unstartedDrains.clear();
-      throw new Error(`design ${this.design.name} called ctx.drain() without yield*: nothing was drained`);
+      throw new BtsimError(`design ${this.design.name} called ctx.drain() without yield*: nothing was drained`);
     }
   }
 
@@ -368,8 +373,11 @@ export class Coordinator implements DesignContext {
     this.splay.emitMarkers();
     const tid = yield* mem.load(cpuWord(cpu, FLUSH_TID));
     const epoch = yield* mem.load(cpuWord(cpu, FLUSH_EPOCH));
-    yield* mem.store(this.layout.relBase + tid, epoch + 1);
-    yield* mem.notify(this.layout.relBase + tid);
+    if (tid > 0) {
+      // tid 0: a hand-over of losses only (or not the last part): nobody to release.
+      yield* mem.store(this.layout.relBase + tid, epoch + 1);
+      yield* mem.notify(this.layout.relBase + tid);
+    }
     this.flushes++;
     this.timeline?.instant(`flush cpu${cpu} (tid ${tid})`);
     return true;

@@ -8,7 +8,7 @@
  */
 import type { ConsumerSpec } from '../model/config.js';
 import { Flags, LossCause, PSEUDO_HI, PseudoPc, lossCauseName } from '../model/constants.js';
-import { CONS_FREE_SEQ, CONS_FULL_SEQ, CONS_LEN, G_COORD_BELL, G_SINK_BELL, G_STOP, consWord, type Layout } from '../mem/layout.js';
+import { CONS_FREE_SEQ, CONS_FULL_SEQ, CONS_LEN, G_COORD_BELL, G_HEARTBEAT, G_SINK_BELL, G_STOP, consWord, type Layout } from '../mem/layout.js';
 import { runSync, type SharedMem } from '../mem/shared-mem.js';
 import { ABI_RECORD_WORDS, type ConsumerRegion } from './consumer-memory.js';
 
@@ -225,6 +225,8 @@ export class ContinuousWriter extends ConsumerWriter {
         return true;
       }
       if (!wait || runSync(this.mem.load(G_STOP)) !== 0) return false;
+      // Waiting for a slow consumer is progress as far as the watchdog is concerned.
+      runSync(this.mem.add(G_HEARTBEAT, 1));
       runSync(this.mem.wait(G_COORD_BELL, bell, 50));
     }
   }

@@ -395,10 +395,25 @@ export class CpuCore {
    * thread's consumers (so the thread's records stay in order wherever it runs next).
    */
   private *flush(tid: number, epoch: number): Generator<Op, void, unknown> {
+    const t0 = process.hrtime.bigint();
+    if (!(yield* this.handOver(tid, epoch))) return;
+    this.flushes++;
+    const dt = Number(process.hrtime.bigint() - t0);
+    this.flushStallNs += dt;
+    this.stallNs += dt;
+    this.timeline?.span('context-switch flush (stall)', this.timeline.now() - dt / 1000, this.timeline.now(), { tid });
+    yield* this.reload();
+  }
+
+  /**
+   * Hand the coordinator the published prefix and, through the mailbox, the losses not
+   * written yet (in parts of MAIL_ENTRIES); wait until it has put them in the streams.
+   * `tid` (> 0) is released with the last part: it may then run on another CPU.
+   */
+  private *handOver(tid: number, epoch: number): Generator<Op, boolean, unknown> {
     const mem = this.mem;
     const id = this.id;
     const mail = this.layout.mailBase + id * MAIL_ENTRIES * 4;
-    const t0 = process.hrtime.bigint();
     let entries = [...this.pending];
     this.pending.clear();
     do {
@@ -412,20 +427,16 @@ export class CpuCore {
         yield* mem.store(mail + k * 4 + 3, count);
       }
       if (this.enabled) yield* mem.store(cpuWord(id, DS_INDEX), this.idx);
-      yield* mem.store(cpuWord(id, FLUSH_TID), tid);
+      // Only the last part releases the thread: its later records must not overtake these.
+      yield* mem.store(cpuWord(id, FLUSH_TID), entries.length > 0 ? 0 : tid);
       yield* mem.store(cpuWord(id, FLUSH_EPOCH), epoch);
       yield* mem.store(cpuWord(id, MAIL_N), part.length);
       const req = (yield* mem.add(cpuWord(id, FLUSH_REQ), 1)) + 1;
       yield* mem.add(G_DOORBELL, 1);
       yield* mem.notify(G_DOORBELL);
-      if (!(yield* this.waitAtLeast(cpuWord(id, FLUSH_ACK), req))) return;
+      if (!(yield* this.waitAtLeast(cpuWord(id, FLUSH_ACK), req))) return false;
     } while (entries.length > 0);
-    this.flushes++;
-    const dt = Number(process.hrtime.bigint() - t0);
-    this.flushStallNs += dt;
-    this.stallNs += dt;
-    this.timeline?.span('context-switch flush (stall)', this.timeline.now() - dt / 1000, this.timeline.now(), { tid });
-    yield* this.reload();
+    return true;
   }
 
   /** Before running a thread that last ran on another CPU: wait until its records there were splayed. */
@@ -503,7 +514,16 @@ export class CpuCore {
       this.skidLeft = this.cfg.skidRecords;
     }
     this.canWrite = this.enabled && this.idx < this.absMax;
-    if (this.canWrite && this.hadDrop) this.flushPending();
+    if (this.canWrite && this.hadDrop) {
+      // More LOSS records than the fresh buffer holds: hand them over through the mailbox
+      // (no thread released), so that only the SYNC is left to write. Otherwise the CPU
+      // would drop every record until the end, the buffer never reaching its threshold.
+      if (this.absMax - this.idx < this.pending.size + 1) {
+        this.timeline?.instant('records lost', { handedOver: this.pending.size });
+        if (!(yield* this.handOver(0, 0))) return;
+      }
+      this.flushPending();
+    }
   }
 
   result(): CpuResult {
@@ -512,6 +532,7 @@ export class CpuCore {
       this.timeline.span('tracing disabled', this.disabledSince, this.timeline.now(), { cause: lossCauseName(this.cause), open: true });
       this.disabledSince = -1;
     }
+    if (this.timeline && this.pending.size > 0) this.timeline.instant('records lost', { atEnd: this.pending.size });
     const lost: Record<string, number> = {};
     this.lostByCause.forEach((n, code) => {
       if (n) lost[lossCauseName(code)] = n;
