@@ -173,7 +173,7 @@ const hasScript = (() => {
 
 describe('progress bar', () => {
   const onTty = (args: string) =>
-    execFileSync('script', ['-qec', `"${process.execPath}" "${CLI}" run --cpus 2 --branches 1000000 --no-check ${args}`, '/dev/null'], {
+    execFileSync('script', ['-qec', `"${process.execPath}" "${CLI}" run --cpus 2 --branches 6000000 --no-check ${args}`, '/dev/null'], {
       cwd: ROOT, encoding: 'utf8', timeout: 60_000,
     });
 

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { resolveConfig, type ConfigInput, type SimConfig } from '../model/config.js';
 import { ConfigError, RunAbortedError } from '../model/errors.js';
-import { FLUSH_ACK, G_COORD_BELL, G_DOORBELL, G_HEARTBEAT, G_SINK_BELL, G_STOP, PMI_ACK, cpuWord, makeLayout, type Layout } from '../mem/layout.js';
+import { FLUSH_ACK, FLUSH_REQ, G_COORD_BELL, G_DOORBELL, G_HEARTBEAT, G_SINK_BELL, G_STOP, PMI_ACK, PMI_REQ, cpuWord, makeLayout, type Layout } from '../mem/layout.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import type { ConsumerCounters } from '../consumers/writers.js';
 import { CPU_STAT_BRANCHES, CPU_STAT_STRIDE, type CpuResult, type PendingLoss } from '../frontend/cpu-core.js';
@@ -416,7 +416,11 @@ class Runner {
         for (let c = 0; c < this.cpuRuns.length; c++) {
           if (this.cpuResults[c]) continue;
           const b = this.stats[c * CPU_STAT_STRIDE + CPU_STAT_BRANCHES]!;
-          if (b !== this.cpuSeen[c]) {
+          // A CPU waiting for the coordinator (in its interrupt or a flush) is not the one
+          // that hangs: the heartbeat check above blames the coordinator or the design.
+          const waiting = Atomics.load(this.ctl, cpuWord(c, PMI_REQ)) > Atomics.load(this.ctl, cpuWord(c, PMI_ACK))
+            || Atomics.load(this.ctl, cpuWord(c, FLUSH_REQ)) > Atomics.load(this.ctl, cpuWord(c, FLUSH_ACK));
+          if (b !== this.cpuSeen[c] || waiting) {
             this.cpuSeen[c] = b;
             this.cpuSeenAt[c] = now;
           } else if (now - this.cpuSeenAt[c]! > (b === 0 ? Math.max(limit, CPU_START_MS) : limit)) {
