@@ -14,7 +14,11 @@ export type { SwapDesign, DesignContext, DsOps, PoolOps, DesignWords, CopyOp, St
 export type { SharedMem, Op } from './mem/shared-mem.js';
 export { BUILTIN_DESIGNS } from './designs/registry.js';
 export { ExpectedStream } from './oracle/expected.js';
-export { StreamChecker, type CheckResult, type Violations } from './oracle/checker.js';
+export { StreamChecker, checkRing, type CheckResult, type Violations } from './oracle/checker.js';
+export { loadDesign } from './designs/load-design.js';
+export { builtinDesign } from './designs/registry.js';
+export { TraceFormatError } from './workload/trace/trace-error.js';
+export { MemoryBudgetError } from './run/run.js';
 export { stress, replay, exploreScenario, type StressOptions, type StressResult, type SchedulerName } from './explore/stress.js';
 export { encodeReplay, decodeReplay, type ReplaySpec } from './explore/replay.js';
 export type { TraceStep } from './explore/explorer.js';

@@ -7,6 +7,7 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flags, PSEUDO_HI, lossCauseName } from '../model/constants.js';
+import { BtsimError } from '../model/errors.js';
 
 export interface DumpRecord {
   from: bigint;
@@ -31,7 +32,7 @@ export class DumpWriter {
   write(words: Uint32Array, start: number, count: number): void {
     // Uint32Array words are host-endian; Node runs on little-endian hosts only in
     // practice, but say so rather than assume it silently.
-    if (!LITTLE_ENDIAN) throw new Error('dump: big-endian hosts are not supported');
+    if (!LITTLE_ENDIAN) throw new BtsimError('dump: big-endian hosts are not supported');
     let off = 0;
     while (off < count) {
       const n = Math.min(count - off, this.scratch.length / 6);
@@ -51,7 +52,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Read a `.bts` file back. */
 export function readDump(path: string): DumpRecord[] {
   const buf = readFileSync(path);
-  if (buf.length % 24 !== 0) throw new Error(`${path}: ${buf.length} bytes is not a whole number of 24-byte records`);
+  if (buf.length % 24 !== 0) throw new BtsimError(`${path}: ${buf.length} bytes is not a whole number of 24-byte records`);
   const out: DumpRecord[] = [];
   for (let o = 0; o < buf.length; o += 24) {
     out.push({ from: buf.readBigUInt64LE(o), to: buf.readBigUInt64LE(o + 8), flags: buf.readBigUInt64LE(o + 16) });

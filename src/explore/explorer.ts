@@ -9,8 +9,8 @@
  * a deadlock (every live actor waits, none can wake it: a lost wake-up) or no progress
  * within the step budget. It is deterministic: (scenario, design, scheduler, seed) names it.
  */
-import { resolveConfig, type SimConfig } from '../model/config.js';
-import { G_CPUS_DONE, G_DOORBELL, HW_SLOT_BYTES, makeLayout, type Layout, CPU_BASE, CPU_STRIDE } from '../mem/layout.js';
+import type { SimConfig } from '../model/config.js';
+import { G_CPUS_DONE, G_DOORBELL, makeLayout, type Layout, CPU_BASE, CPU_STRIDE } from '../mem/layout.js';
 import type { Op } from '../mem/shared-mem.js';
 import { Coordinator } from '../backend/coordinator.js';
 import { CpuCore, CPU_STAT_STRIDE, type CpuResult } from '../frontend/cpu-core.js';
@@ -56,10 +56,6 @@ export interface ExploreOptions {
   maxSteps?: number;
   /** Keep every step (for --trace); otherwise the last 64. */
   keepTrace?: boolean;
-}
-
-export function exploreConfig(input: unknown): SimConfig {
-  return resolveConfig(input);
 }
 
 /** Run one execution of `cfg` under `design`, interleaved by `scheduler`. */
@@ -242,4 +238,3 @@ export function wordNamer(l: Layout): (index: number) => string {
   };
 }
 
-export { HW_SLOT_BYTES };

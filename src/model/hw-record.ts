@@ -53,7 +53,6 @@ export const LossClass = {
   RETURN_IRQ: 5,
   SWITCH_MM: 6,
 } as const;
-export const LOSS_CLASSES = 7;
 
 export const ESCAPE = 0xffff_ffff;
 
