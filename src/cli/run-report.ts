@@ -27,7 +27,12 @@ export function formatRun(r: RunResult): string {
   out.push(`${fmtNum(t.branches)} branches in ${fmtNum(t.wallMs)} ms (${fmtNum(t.branchesPerSec)} branches/s); ` +
     `lost ${fmtNum(sumLost(t.lost))} hw records; CPU stall ${fmtNs(t.stallNs)}; ` +
     `overflow service p50 ${fmtNs(r.coordinator.serviceP50Ns)}, p99 ${fmtNs(r.coordinator.serviceP99Ns)}`);
-  out.push(r.complete ? (r.ok ? 'accounting holds: every expected record delivered, overwritten or lost with a named cause' : 'VIOLATIONS FOUND: see the consumer table') : 'INCOMPLETE: the run stopped early; figures are partial and unchecked');
+  out.push(
+    !r.complete ? 'INCOMPLETE: the run stopped early; figures are partial and unchecked'
+      : !r.config.check ? 'unchecked (--no-check): the data path\'s own counts, not compared with the oracle'
+        : r.ok ? 'accounting holds: every expected record delivered, overwritten or lost with a named cause'
+          : 'VIOLATIONS FOUND: see the consumer table',
+  );
   return out.join('\n');
 }
 
