@@ -35,6 +35,28 @@ describe('designs on a tiny buffer', () => {
     expect(r.coordinator.serviceP50Ns).toBeGreaterThan(0);
   });
 
+  it('kernel-circular wraps in kernel mode when every kernel-side consumer is a ring; the rings count it as overwritten', async () => {
+    const rings = {
+      cpus: 2, branches: 40_000, bufferRecords: 256, spares: 64,
+      workload: { threads: 4, kernelPathMean: 300, syscallRate: 10 },
+      consumers: [
+        { kind: 'cpu-all' as const, target: 0, mode: 'ring' as const, size: 200 },
+        { kind: 'cpu-kernel' as const, target: 1, mode: 'ring' as const, size: 128 },
+        { kind: 'thread-kernel' as const, target: 2, mode: 'ring' as const, size: 100 },
+        { kind: 'thread-user' as const, target: 1, mode: 'continuous' as const, size: 512 },
+      ],
+    };
+    const r = await run({ ...rings, design: 'kernel-circular' });
+    expectAccountingHolds(r);
+    expect(r.cpus.reduce((a, c) => a + c.circularOverwrites, 0)).toBeGreaterThan(0);
+    for (const c of r.consumers) expect(c.lost['overwritten-in-circular-mode'], c.id).toBeUndefined();
+    // A continuous consumer that sees kernel records: never circular, spare-swap's behaviour.
+    const cont = await run({ ...tiny, design: 'kernel-circular', spares: 1_100 });
+    expectAccountingHolds(cont);
+    expect(cont.cpus.every((c) => c.circularOverwrites === 0)).toBe(true);
+    expect(sumLost(cont.totals.lost)).toBe(0);
+  });
+
   it('irq-copy refuses consumers that do not fit the pinned-memory budget', async () => {
     await expect(run({ ...tiny, design: 'irq-copy', pinnedMemoryMiB: 0 })).rejects.toThrow(ConfigError);
     await expect(run({ ...tiny, design: 'irq-copy', pinnedMemoryMiB: 0 })).rejects.toThrow(/pinnedMemoryMiB.*irq-copy pins/);

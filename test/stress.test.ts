@@ -30,7 +30,23 @@ describe('stress: explore mode', () => {
     });
   }
 
-  for (const design of ['spare-swap', 'suspend-copy', 'irq-copy', designsDir + 'spare-swap-inline.mjs', designsDir + 'offload-copy.mjs']) {
+  it('kernel-circular survives random and PCT schedules with ring-only kernel-side consumers (circular mode engaged)', async () => {
+    const scenario = {
+      workload: { kernelPathMean: 20 },
+      consumers: [
+        { kind: 'cpu-all' as const, target: 0, mode: 'ring' as const, size: 12 },
+        { kind: 'cpu-kernel' as const, target: 1, mode: 'ring' as const, size: 8 },
+        { kind: 'thread-user' as const, target: 1, mode: 'continuous' as const, size: 8 },
+        { kind: 'thread-all' as const, target: 3, mode: 'ring' as const, size: 8 },
+      ],
+    };
+    for (const scheduler of ['random', 'pct'] as const) {
+      const r = await stress({ design: 'kernel-circular', runs: 25, scheduler, seed: 3, scenario });
+      expect(r.violation).toBeNull();
+    }
+  });
+
+  for (const design of ['spare-swap', 'suspend-copy', 'irq-copy', 'kernel-circular', designsDir + 'spare-swap-inline.mjs', designsDir + 'offload-copy.mjs']) {
     it(`${design.split('/').pop()} survives random and PCT schedules`, async () => {
       for (const scheduler of ['random', 'pct'] as const) {
         const r = await stress({ design, runs: 25, scheduler, seed: 7 });

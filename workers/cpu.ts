@@ -26,6 +26,7 @@ serve({
         throw new Error(`injected fault (BTSIM_TEST_FAULT_CPU) after ${core.branches} branches`);
       }
     }
+    core.end();
     return core.result();
   },
 });

@@ -13,9 +13,10 @@ import type { SimConfig } from '../model/config.js';
 import {
   DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ, FLUSH_TID, G_CPUS_DONE, G_DOORBELL, G_HEARTBEAT, G_KWORK_BELL, G_POOL_HEAD, G_STOP,
   HW_SLOT_BYTES, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
+  DS_CIRCULAR, DS_MODE, DS_SYNC, DS_TID, DS_WRAPPED,
 } from '../mem/layout.js';
 import { runSync, type Op, type SharedMem } from '../mem/shared-mem.js';
-import type { CopyOp, DesignContext, Step, SwapDesign } from '../designs/design.js';
+import type { CircularExit, CopyOp, DesignContext, Step, SwapDesign } from '../designs/design.js';
 import { FreePool } from './free-pool.js';
 import { Splay } from './splay.js';
 import { ContinuousWriter, ConsumerWriter, RingWriter, type ConsumerCounters } from '../consumers/writers.js';
@@ -152,6 +153,13 @@ export class Coordinator implements DesignContext {
       *enable(cpu, buffer) {
         yield* self.program(cpu, buffer);
       },
+      *circular(cpu) { return (yield* mem.load(w(cpu, DS_CIRCULAR))) === 1; },
+      *installCircular(cpu, buffer) {
+        yield* self.program(cpu, buffer, true);
+        self.swaps[cpu]!++;
+      },
+      *inKernel(cpu) { return (yield* mem.load(w(cpu, DS_MODE))) === 1; },
+      *tid(cpu) { return yield* mem.load(w(cpu, DS_TID)); },
       *ack(cpu) {
         yield* mem.store(w(cpu, PMI_ACK), self.acked[cpu]!);
       },
@@ -164,9 +172,10 @@ export class Coordinator implements DesignContext {
   }
 
   /** Program the DS area with an empty buffer; DS_ENABLED = 1 is the last store. */
-  private *program(cpu: number, buffer: number): Step {
+  private *program(cpu: number, buffer: number, circular = false): Step {
     const mem = this.mem;
     const b = this.cfg.cpuBuffers[cpu]!;
+    yield* mem.store(cpuWord(cpu, DS_CIRCULAR), circular ? 1 : 0);
     yield* mem.store(cpuWord(cpu, DS_BASE), buffer);
     yield* mem.store(cpuWord(cpu, DS_INDEX), 0);
     yield* mem.store(cpuWord(cpu, DS_ABSMAX), b.records);
@@ -246,6 +255,48 @@ export class Coordinator implements DesignContext {
 
   *copy(cpu: number, buffer: number, count: number): Step<number> {
     return (yield { op: 'copy', cpu, buffer, count }) as number;
+  }
+
+  kernelRingsOnly(cpu: number, tid: number): boolean {
+    return this.cfg.consumers.every((c) =>
+      c.mode === 'ring'
+      || c.kind === 'thread-user'
+      || (c.kind.startsWith('cpu') ? c.target !== cpu : c.target !== tid));
+  }
+
+  *circularExit(cpu: number): Step<CircularExit> {
+    const mem = this.mem;
+    const records = this.cfg.cpuBuffers[cpu]!.records;
+    const idx = yield* mem.load(cpuWord(cpu, DS_INDEX));
+    const wrapped = (yield* mem.load(cpuWord(cpu, DS_WRAPPED))) === 1;
+    const sync = yield* mem.load(cpuWord(cpu, DS_SYNC));
+    const n = yield* mem.load(cpuWord(cpu, MAIL_N));
+    const mail = this.layout.mailBase + cpu * MAIL_ENTRIES * 4;
+    const counts: [number, number, number, number][] = [];
+    for (let k = 0; k < n; k++) {
+      counts.push([
+        yield* mem.load(mail + k * 4), yield* mem.load(mail + k * 4 + 1),
+        yield* mem.load(mail + k * 4 + 2), yield* mem.load(mail + k * 4 + 3),
+      ]);
+    }
+    return { count: wrapped ? records : idx, start: wrapped ? idx : 0, syncTid: sync & 0xffff, syncKind: sync >>> 16, counts };
+  }
+
+  *drainCircular(cpu: number, buffer: number, exit: CircularExit): Step {
+    // What the hardware overwrote (and losses announced by overwritten LOSS records) comes
+    // first: it all happened before the oldest surviving record.
+    for (const [cause, tid, klass, count] of exit.counts) this.splay.loss(cpu, klass, cause, tid, count);
+    this.splay.emitMarkers();
+    this.splay.resync(cpu, exit.syncTid, exit.syncKind);
+    const records = this.cfg.cpuBuffers[cpu]!.records;
+    if (!this.inlineDeferred) yield { op: 'yield', index: -1 };
+    if (exit.start > 0) {
+      this.splay.drain(cpu, buffer, exit.start, records);
+      this.splay.drain(cpu, buffer, 0, exit.start);
+    } else {
+      this.splay.drain(cpu, buffer, 0, exit.count);
+    }
+    this.drained.set(buffer, records);
   }
 
   /** The staging buffer of a CPU: after the pool's spares, one per CPU, never in the pool. */

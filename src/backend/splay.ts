@@ -264,6 +264,13 @@ export class Splay {
     }
   }
 
+  /** Set a CPU's state (current thread, pending entry kind), as a SYNC record would. */
+  resync(cpu: number, tid: number, kind: number): void {
+    const st = this.cpus[cpu]!;
+    this.retarget(st, tid);
+    st.kernelKind = kind;
+  }
+
   /** Account lost records of class `klass` of thread `tid` to every consumer that would have seen them. */
   loss(cpu: number, klass: number, cause: number, tid: number, count: number): void {
     const s = this.cpus[cpu]!;

@@ -7,7 +7,7 @@
  * checker compares that account with the oracle; nothing here looks at the ground truth.
  */
 import type { ConsumerSpec } from '../model/config.js';
-import { Flags, LossCause, PSEUDO_HI, PseudoPc, lossCauseName } from '../model/constants.js';
+import { Flags, LossCause, OVERWRITTEN_CAUSE, PSEUDO_HI, PseudoPc, lossCauseName } from '../model/constants.js';
 import { CONS_FREE_SEQ, CONS_FULL_SEQ, CONS_LEN, G_COORD_BELL, G_HEARTBEAT, G_SINK_BELL, G_STOP, consWord, type Layout } from '../mem/layout.js';
 import { runSync, type SharedMem } from '../mem/shared-mem.js';
 import { ABI_RECORD_WORDS, type ConsumerRegion } from './consumer-memory.js';
@@ -42,9 +42,13 @@ export abstract class ConsumerWriter {
   /** A loss marker: `count` of this consumer's records were lost here, for `cause`. */
   marker(cause: number, count: number): void {
     if (count <= 0) return;
-    this.lostByCause.set(cause, (this.lostByCause.get(cause) ?? 0) + count);
+    // Records the hardware overwrote in circular mode are, for a "last N" ring, overwritten
+    // (by design); for anyone else they are lost.
+    if (cause === OVERWRITTEN_CAUSE && this instanceof RingWriter) this.overwrittenByHardware += count;
+    else this.lostByCause.set(cause, (this.lostByCause.get(cause) ?? 0) + count);
     this.writeMarker(cause, count);
   }
+  protected overwrittenByHardware = 0;
 
   protected writeMarker(cause: number, count: number): void {
     this.put(PseudoPc.LOSS, PSEUDO_HI, count >>> 0, Math.floor(count / 0x1_0000_0000), cause, Flags.LOSS_HI, true);
@@ -126,7 +130,7 @@ export class RingWriter extends ConsumerWriter {
   }
 
   override counters(): ConsumerCounters {
-    return { ...super.counters(), overwritten: this.overwritten, entries: this.entries };
+    return { ...super.counters(), overwritten: this.overwritten + this.overwrittenByHardware, entries: this.entries };
   }
 }
 

@@ -40,6 +40,13 @@ export interface DsOps {
   disable(cpu: number, cause: number): Step;
   /** Install `buffer`, empty, and turn tracing back on (allowed while tracing is off). */
   enable(cpu: number, buffer: number): Step;
+  /** The installed buffer is in circular mode (the CPU is leaving it: see circularExit). */
+  circular(cpu: number): Step<boolean>;
+  /** Install `buffer` in circular mode: it wraps, overwriting its oldest records, with no interrupt. */
+  installCircular(cpu: number, buffer: number): Step;
+  /** Whether the CPU was in kernel mode when it raised the interrupt, and its thread. */
+  inKernel(cpu: number): Step<boolean>;
+  tid(cpu: number): Step<number>;
   /**
    * Acknowledge an interrupt the design held (see `holdCpu`): stores the CPU's PMI_ACK.
    * The CPU sleeps on that word: wake it with `yield* ctx.mem.notify(ctx.words.pmiAck(cpu))`.
@@ -91,6 +98,29 @@ export interface DesignContext {
    * `drain(cpu, staging, count)`: the original buffer is free again once copy() returns.
    */
   copy(cpu: number, buffer: number, count: number): Step<number>;
+  /**
+   * Every consumer that sees kernel records of `cpu` while `tid` runs (cpu-all, cpu-kernel,
+   * the thread's thread-kernel and thread-all) is a "last N" ring (kernel-circular's condition).
+   */
+  kernelRingsOnly(cpu: number, tid: number): boolean;
+  /**
+   * In the interrupt of a CPU leaving circular mode: what the CPU handed over (where its
+   * buffer wrapped, what it overwrote, the state at its oldest record). Read it here: the
+   * CPU reuses those words once it resumes.
+   */
+  circularExit(cpu: number): Step<CircularExit>;
+  /** Drain a circular buffer in order (oldest first), after its overwrite markers. */
+  drainCircular(cpu: number, buffer: number, exit: CircularExit): Step;
+}
+
+export interface CircularExit {
+  /** Records in the buffer, and where the oldest is. */
+  count: number;
+  start: number;
+  syncTid: number;
+  syncKind: number;
+  /** Counts the CPU handed over: (cause, tid, class, count). */
+  counts: [number, number, number, number][];
 }
 
 export interface SwapDesign {

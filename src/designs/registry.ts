@@ -5,8 +5,9 @@ import type { SwapDesign } from './design.js';
 import { spareSwap } from './spare-swap.js';
 import { suspendCopy } from './suspend-copy.js';
 import { irqCopy } from './irq-copy.js';
+import { kernelCircular } from './kernel-circular.js';
 
-export const BUILTIN_DESIGNS: readonly SwapDesign[] = [suspendCopy, spareSwap, irqCopy];
+export const BUILTIN_DESIGNS: readonly SwapDesign[] = [suspendCopy, spareSwap, irqCopy, kernelCircular];
 
 export function builtinDesign(name: string): SwapDesign {
   const d = BUILTIN_DESIGNS.find((x) => x.name === name);

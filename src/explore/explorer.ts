@@ -81,6 +81,7 @@ export function execute(cfg: SimConfig, design: SwapDesign, scheduler: Scheduler
     while (wl.fill(chunk)) {
       if (!(yield* core.steps(chunk))) break;
     }
+    yield* core.finish();
     cpuResults[c] = core.result();
     yield* mem.add(G_CPUS_DONE, 1);
     yield* mem.add(G_DOORBELL, 1);

@@ -29,14 +29,20 @@ import {
 import {
   DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ,
   FLUSH_TID, G_DOORBELL, G_STOP, HW_SLOT_BYTES, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
+  DS_CIRCULAR, DS_MODE, DS_SYNC, DS_TID, DS_WRAPPED,
 } from '../mem/layout.js';
 import { HW_ALL, HW_KERNEL_ONLY, HW_OFF, TraceNeeds } from '../model/needs.js';
 import { TimelineLog, type TraceEvent } from '../model/timeline.js';
 import { runSync, type Op, type SharedMem } from '../mem/shared-mem.js';
 import {
-  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_TYPE_MASK, EV_USER, EventChunk, IRQS_OFF, REC_WORDS,
+  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, EventChunk, IRQS_OFF, REC_WORDS,
 } from '../workload/events.js';
-import { isExplicitEntry } from '../model/constants.js';
+import { isExplicitEntry, OVERWRITTEN_CAUSE } from '../model/constants.js';
+
+/** Shadow class of a circular slot holding a record in no consumer's view (CTXSW, SYNC). */
+const NO_CLASS = 255;
+/** Shadow class of a circular slot holding a LOSS record (its counts are in lossSlots). */
+const LOSS_SLOT = 254;
 
 /** A count of dropped records, reported when the CPU stops with losses not yet written. */
 export interface PendingLoss {
@@ -61,6 +67,8 @@ export interface CpuResult {
   flushes: number;
   flushStallNs: number;
   migrationWaitNs: number;
+  /** Records the hardware overwrote in circular mode (kernel-circular). */
+  circularOverwrites: number;
   stopped: boolean;
   /** With a timeline: this CPU's track. */
   timeline?: { events: TraceEvent[]; dropped: number };
@@ -104,6 +112,16 @@ export class CpuCore {
 
   private readonly needs: TraceNeeds;
   private started = false;
+  /** kernel-circular: the installed buffer wraps instead of interrupting (see circularSlot). */
+  private circular = false;
+  private wrapped = false;
+  private inKernel = false;
+  /** Per slot of a circular buffer: what it holds (class, thread, entry kind before it). */
+  private shadowClass = new Uint8Array(0);
+  private shadowTid = new Uint16Array(0);
+  private shadowKind = new Uint8Array(0);
+  /** Per slot holding a LOSS record in a circular buffer: its key and count. */
+  private readonly lossSlots = new Map<number, [number, number]>();
   /** The CPU's track of the run's timeline (only when asked for). */
   readonly timeline: TimelineLog | null;
   private disabledSince = -1;
@@ -146,6 +164,7 @@ export class CpuCore {
     const needs = this.needs;
     const cpuAll = needs.cpuAll[this.id] === 1;
     this.tid = chunk.tid;
+    if (chunk.epoch === 0) this.inKernel = chunk.tid === 0;
     if (chunk.epoch === 0 && this.reserve(1)) {
       // Tracing starts: say who runs (the splay knows nothing else about this CPU yet).
       this.put(ESCAPE, annFlags(ANN_SYNC, 0, this.kernelKind, 0), this.tid, 0);
@@ -157,7 +176,7 @@ export class CpuCore {
     let userAnn = needs.threadUser[this.tid] === 1;
     let untilPublish = batch;
     for (let i = 0; i < n; i++) {
-      if (!this.pmiPending && this.canWrite) {
+      if (!this.pmiPending && this.canWrite && !this.circular) {
         // The common case: a run of plain user/kernel branches below the threshold, in a
         // plain method with its state in locals (a generator's body is slower at this).
         const j = this.storeRun(chunk, i, Math.min(n, i + untilPublish), mode);
@@ -179,27 +198,34 @@ export class CpuCore {
       if (t === EV_USER || t === EV_KERNEL) {
         // One record or nothing (runs of these go through storeRun above).
         if (store) {
-          if (this.canWrite && this.idx < this.absMax) {
-            this.branch(rec, o);
+          if (this.canWrite && (this.idx < this.absMax || this.circular)) {
+            this.branch(rec, o, t === EV_USER ? LossClass.USER : LossClass.KERNEL);
           } else {
             this.drop(t === EV_USER ? LossClass.USER : LossClass.KERNEL, -1, true);
           }
         }
+      } else if (this.circular && (t === EV_RETURN || t === EV_SWITCH)) {
+        // Back to filtering (a normal buffer) before the return to user, or before a switch
+        // that may bring consumers that are not rings: then this event again.
+        yield* this.leaveCircular();
+        i--;
+        continue;
       } else if (t === EV_ENTRY) {
         const slots = store + (userAnn ? 1 : 0);
         if (slots) {
           if (this.reserve(slots)) {
-            if (store) this.branch(rec, o);
+            if (store) this.branch(rec, o, lossClass(t, aux[i]!));
             if (userAnn) this.put(ESCAPE, annFlags(ANN_ENTRY, 0, aux[i]!, 0), rec[o]!, rec[o + 1]!);
           } else this.drop(lossClass(t, aux[i]!), -1, store === 1);
         }
         this.kernelKind = aux[i]!;
+        this.inKernel = true;
       } else if (t === EV_RETURN) {
         const synth = mode === HW_KERNEL_ONLY;
         const slots = store + (synth ? 2 : 0);
         if (slots) {
           if (this.reserve(slots)) {
-            if (store) this.branch(rec, o);
+            if (store) this.branch(rec, o, lossClass(t, aux[i]!));
             if (synth) {
               this.put(ESCAPE, annFlags(ANN_RET_SRC, 0, 0, 0), rec[o]!, 0);
               this.put(ESCAPE, annFlags(ANN_RETURN, 0, 0, 0), rec[o + 2]!, rec[o + 3]!);
@@ -207,6 +233,7 @@ export class CpuCore {
           } else this.drop(lossClass(t, aux[i]!), -1, store === 1);
         }
         this.kernelKind = 0;
+        this.inKernel = false;
       } else {
         // SWITCH: the outgoing thread's last record; then the incoming thread's filter.
         const next = aux[i]!;
@@ -216,8 +243,8 @@ export class CpuCore {
         const slots = mm + store + ctxsw;
         if (slots) {
           if (this.reserve(slots)) {
-            if (mm) this.put(ESCAPE, annFlags(ANN_SWITCH_MM, 0, 0, 0), aux2[i]!, 0);
-            if (store) this.branch(rec, o);
+            if (mm) this.put(ESCAPE, annFlags(ANN_SWITCH_MM, 0, 0, 0), aux2[i]!, 0, LossClass.SWITCH_MM);
+            if (store) this.branch(rec, o, LossClass.KERNEL);
             if (ctxsw) this.put(ESCAPE, annFlags(ANN_CTXSW, 0, aux3[i]!, 0), next, 0);
           } else {
             this.drop(LossClass.KERNEL, mm ? LossClass.SWITCH_MM : -1, store === 1);
@@ -226,6 +253,7 @@ export class CpuCore {
         const prev = this.tid;
         this.tid = next;
         this.kernelKind = aux3[i]!;
+        this.inKernel = true;
         mode = nextMode;
         userAnn = needs.threadUser[next] === 1;
         if (needs.threadTraced[prev]) yield* this.flush(prev, chunk.epoch);
@@ -289,14 +317,87 @@ export class CpuCore {
     return j;
   }
 
+  /**
+   * Circular mode: the slot the next record goes to. At the end of the buffer it wraps to
+   * the start, and what it overwrites is counted (by thread and class, cause
+   * OVERWRITTEN_CAUSE) like a loss, so the rings that would have seen it count it as
+   * overwritten. A LOSS record overwritten gives its counts back to the pending losses.
+   */
+  private circularSlot(klass: number): void {
+    if (this.idx >= this.absMax) {
+      this.idx = 0;
+      this.wrapped = true;
+    }
+    const k = this.idx;
+    if (this.wrapped) {
+      const old = this.shadowClass[k]!;
+      if (old === LOSS_SLOT) {
+        const [key, count] = this.lossSlots.get(k)!;
+        this.lossSlots.delete(k);
+        this.pending.set(key, (this.pending.get(key) ?? 0) + count);
+      } else if (old !== NO_CLASS) {
+        const key = OVERWRITTEN_CAUSE * 0x100_0000 + this.shadowTid[k]! * 0x100 + old;
+        this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+        this.circularOverwrites++;
+      }
+    }
+    this.shadowClass[k] = klass < 0 ? NO_CLASS : klass;
+    this.shadowTid[k] = this.tid;
+    this.shadowKind[k] = this.kernelKind;
+  }
+  circularOverwrites = 0;
+
+  /**
+   * Leave circular mode: hand the overwrite counts over through the mailbox, say whether the
+   * buffer wrapped and the splay state at its oldest surviving record, and raise the PMI
+   * that lets the design drain it in order and install a normal buffer.
+   */
+  private *leaveCircular(): Generator<Op, void, unknown> {
+    const mem = this.mem;
+    const id = this.id;
+    const mail = this.layout.mailBase + id * MAIL_ENTRIES * 4;
+    const entries = [...this.pending];
+    if (entries.length > MAIL_ENTRIES) throw new Error(`internal: ${entries.length} overwrite counts do not fit the mailbox`);
+    this.pending.clear();
+    this.hadDrop = false;
+    for (let k = 0; k < entries.length; k++) {
+      const [key, count] = entries[k]!;
+      yield* mem.store(mail + k * 4, Math.floor(key / 0x100_0000));
+      yield* mem.store(mail + k * 4 + 1, Math.floor(key / 0x100) & 0xffff);
+      yield* mem.store(mail + k * 4 + 2, key & 0xff);
+      yield* mem.store(mail + k * 4 + 3, count);
+    }
+    yield* mem.store(cpuWord(id, MAIL_N), entries.length);
+    const oldest = this.wrapped ? (this.idx >= this.absMax ? 0 : this.idx) : 0;
+    const used = this.wrapped || this.idx > 0;
+    const tid = used ? this.shadowTid[oldest]! : this.tid;
+    const kind = used ? this.shadowKind[oldest]! : this.kernelKind;
+    yield* mem.store(cpuWord(id, DS_WRAPPED), this.wrapped ? 1 : 0);
+    yield* mem.store(cpuWord(id, DS_SYNC), tid | (kind << 16));
+    // Wrapped and full exactly at the end: the oldest record is in slot 0.
+    if (this.wrapped && this.idx >= this.absMax) this.idx = 0;
+    yield* this.takePmi();
+  }
+
+  /** After the last chunk: a CPU still in circular mode hands its buffer back in order. */
+  *finish(): Generator<Op, void, unknown> {
+    if (this.circular && !this.stopped) yield* this.leaveCircular();
+  }
+
+  /** finish(), in threads mode. */
+  end(): void {
+    runSync(this.finish());
+  }
+
   /** Room for an event's `slots` records? If not, nothing more is stored until reprogrammed. */
   private reserve(slots: number): boolean {
-    if (this.canWrite && this.idx + slots <= this.absMax) return true;
+    if (this.canWrite && (this.circular || this.idx + slots <= this.absMax)) return true;
     this.canWrite = false;
     return false;
   }
 
-  private branch(rec: Uint32Array, o: number): void {
+  private branch(rec: Uint32Array, o: number, klass: number): void {
+    if (this.circular) this.circularSlot(klass);
     const p = this.bufWord0 + this.idx * this.w;
     const u = this.u32;
     if (this.w === 6) {
@@ -334,7 +435,8 @@ export class CpuCore {
   }
 
   /** A kernel annotation record (the caller reserved its slot). */
-  private put(fromLo: number, flagsLo: number, toLo: number, toHi: number): void {
+  private put(fromLo: number, flagsLo: number, toLo: number, toHi: number, klass = NO_CLASS): void {
+    if (this.circular) this.circularSlot(klass);
     const p = this.bufWord0 + this.idx * this.w;
     const u = this.u32;
     if (this.w === 6) {
@@ -381,7 +483,8 @@ export class CpuCore {
       const cause = Math.floor(key / 0x100_0000);
       const tid = Math.floor(key / 0x100) & 0xffff;
       const klass = key & 0xff;
-      this.put(ESCAPE, annFlags(ANN_LOSS, klass, cause, tid), count, 0);
+      this.put(ESCAPE, annFlags(ANN_LOSS, klass, cause, tid), count, 0, LOSS_SLOT);
+      if (this.circular) this.lossSlots.set(this.idx - 1, [key, count]);
     }
     this.pending.clear();
     this.put(ESCAPE, annFlags(ANN_SYNC, 0, this.kernelKind, 0), this.tid, 0);
@@ -471,6 +574,8 @@ export class CpuCore {
     this.pmiPending = false;
     this.overflows++;
     if (this.enabled) yield* mem.store(cpuWord(id, DS_INDEX), this.idx);
+    yield* mem.store(cpuWord(id, DS_MODE), this.inKernel ? 1 : 0);
+    yield* mem.store(cpuWord(id, DS_TID), this.tid);
     const req = ++this.pmiSeq;
     yield* mem.add(cpuWord(id, PMI_REQ), 1);
     yield* mem.add(G_DOORBELL, 1);
@@ -507,13 +612,27 @@ export class CpuCore {
     this.absMax = yield* mem.load(cpuWord(id, DS_ABSMAX));
     this.threshold = yield* mem.load(cpuWord(id, DS_THRESHOLD));
     this.bufWord0 = this.base * this.slotWords;
+    // Circular mode only while tracing is on: a design that turns tracing off while it
+    // drains a circular buffer leaves DS_CIRCULAR as it was.
+    this.circular = this.enabled && (yield* mem.load(cpuWord(id, DS_CIRCULAR))) === 1;
+    if (this.circular) {
+      // No interrupt in circular mode: the buffer wraps (circularSlot) until we leave it.
+      this.threshold = Infinity;
+      this.wrapped = false;
+      this.lossSlots.clear();
+      if (this.shadowClass.length < this.absMax) {
+        this.shadowClass = new Uint8Array(this.absMax);
+        this.shadowTid = new Uint16Array(this.absMax);
+        this.shadowKind = new Uint8Array(this.absMax);
+      }
+    }
     this.pmiArmed = this.idx < this.threshold;
     if (!this.pmiArmed && this.enabled) {
       // Installed already past the threshold (a design that did not drain): raise again.
       this.pmiPending = true;
       this.skidLeft = this.cfg.skidRecords;
     }
-    this.canWrite = this.enabled && this.idx < this.absMax;
+    this.canWrite = this.enabled && (this.idx < this.absMax || this.circular);
     if (this.canWrite && this.hadDrop) {
       // More LOSS records than the fresh buffer holds: hand them over through the mailbox
       // (no thread released), so that only the SYNC is left to write. Otherwise the CPU
@@ -544,7 +663,8 @@ export class CpuCore {
     return {
       id: this.id, branches: this.branches, hwRecords: this.hwRecords, annotations: this.annotations,
       overflows: this.overflows, stallNs: this.stallNs + this.migrationWaitNs, lost, pendingLosses,
-      flushes: this.flushes, flushStallNs: this.flushStallNs, migrationWaitNs: this.migrationWaitNs, stopped: this.stopped,
+      flushes: this.flushes, flushStallNs: this.flushStallNs, migrationWaitNs: this.migrationWaitNs,
+      circularOverwrites: this.circularOverwrites, stopped: this.stopped,
       ...(this.timeline ? { timeline: { events: this.timeline.events, dropped: this.timeline.dropped } } : {}),
     };
   }

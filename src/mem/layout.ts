@@ -29,6 +29,9 @@
  *  |   FLUSH_REQ      context-switch flushes requested by the CPU (add)               |
  *  |   FLUSH_ACK      flushes done (coordinator store, then notify)                   |
  *  |   FLUSH_TID, FLUSH_EPOCH, MAIL_N   the flush's thread, epoch and mailbox length  |
+ *  |   DS_CIRCULAR    circular mode (coordinator, with the other DS words)            |
+ *  |   DS_MODE, DS_TID, DS_WRAPPED, DS_SYNC   CPU stores before raising a PMI (mode,  |
+ *  |                  thread; on leaving circular mode: wrapped?, oldest state)       |
  *  |                  (CPU store before FLUSH_REQ; coordinator reads after)           |
  *  | pool links [POOL_BASE + id]: next id + 1 (0 = end of stack)                      |
  *  | mailbox [MAIL_BASE + cpu * MAIL_WORDS]: losses handed over at a flush             |
@@ -98,6 +101,15 @@ export const FLUSH_ACK = 9;
 export const FLUSH_TID = 10;
 export const FLUSH_EPOCH = 11;
 export const MAIL_N = 12;
+/** 1: the installed buffer is in circular mode (kernel-circular): no PMI, it wraps. Coordinator store. */
+export const DS_CIRCULAR = 13;
+/** CPU store before raising a PMI: 1 if it is in kernel mode, and the running thread. */
+export const DS_MODE = 14;
+export const DS_TID = 15;
+/** CPU store before leaving circular mode: 1 if the buffer wrapped, and the splay state
+ *  (tid | entry kind << 16) at its oldest surviving record. */
+export const DS_WRAPPED = 16;
+export const DS_SYNC = 17;
 
 export const MAIL_ENTRIES = 64;
 export const MAIL_WORDS = MAIL_ENTRIES * 4;

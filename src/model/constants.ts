@@ -52,12 +52,19 @@ export const LossCause = {
 } as const;
 export type LossCauseName = keyof typeof LossCause | (string & {});
 
-/** Codes 1..15 are built-in causes; designs may register their own from 16 to 255. */
+/**
+ * Not a loss: records the hardware overwrote in circular mode (kernel-circular), which ring
+ * consumers count as overwritten. Its marker tells a ring where that happened.
+ */
+export const OVERWRITTEN_CAUSE = 255;
+
+/** Codes 1..15 are built-in causes; designs may register their own from 16 to 254. */
 export const LOSS_CAUSE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(LossCause).map(([name, code]) => [code, name]),
 );
 
 export function lossCauseName(code: number): string {
+  if (code === OVERWRITTEN_CAUSE) return 'overwritten-in-circular-mode';
   return LOSS_CAUSE_NAMES[code] ?? `design-cause-${code}`;
 }
 

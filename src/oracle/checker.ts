@@ -13,7 +13,7 @@
  *  - foreignThread       another thread's record in a per-thread stream
  */
 import type { ConsumerSpec, SimConfig } from '../model/config.js';
-import { Flags, KERNEL_HALF_HI, PSEUDO_HI, lossCauseName } from '../model/constants.js';
+import { Flags, KERNEL_HALF_HI, OVERWRITTEN_CAUSE, PSEUDO_HI, lossCauseName } from '../model/constants.js';
 import { ExpectedStream } from './expected.js';
 
 export interface Violations {
@@ -222,12 +222,14 @@ export function checkRing(
   // Expected records the ring's entries stand for: its records plus the markers' counts.
   let tailLen = 0;
   let lostInRing = 0;
+  let overwrittenInRing = 0;
   for (let i = 0; i < n; i++) {
     const o = i * W;
     if (ordered[o + 5] === Flags.LOSS_HI && ordered[o + 1] === PSEUDO_HI) {
       const c = ordered[o + 2]! + ordered[o + 3]! * 0x1_0000_0000;
       tailLen += c;
-      lostInRing += c;
+      if ((ordered[o + 4]! & 0xff) === OVERWRITTEN_CAUSE) overwrittenInRing += c;
+      else lostInRing += c;
     } else tailLen++;
   }
   const total = ExpectedStream.count(cfg, spec);
@@ -237,7 +239,7 @@ export function checkRing(
   checker.feed(ordered, 0, n);
   const res = checker.finish();
   // The prefix must be exactly what was overwritten plus what was lost before the tail.
-  const accounted = overwritten + (lostTotal - lostInRing);
+  const accounted = overwritten - overwrittenInRing + (lostTotal - lostInRing);
   if (prefix > accounted) res.violations.silentLoss += prefix - accounted;
   if (prefix < accounted) res.violations.duplicates += accounted - prefix;
   res.expected = total;

@@ -15,6 +15,8 @@ export interface CpuReport {
   /** Hardware records that could not be stored, by cause. */
   lost: Record<string, number>;
   stallNs: number;
+  /** Records the hardware overwrote while its buffer was in circular mode (kernel-circular). */
+  circularOverwrites: number;
 }
 
 export interface ConsumerReport {

@@ -499,6 +499,7 @@ function assemble(
       swaps: coord?.swaps[id] ?? 0,
       lost: r?.lost ?? {},
       stallNs: r?.stallNs ?? 0,
+      circularOverwrites: r?.circularOverwrites ?? 0,
     };
   });
   const consumers: ConsumerReport[] = cfg.consumers.map((spec, k) => {

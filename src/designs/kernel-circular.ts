@@ -1,0 +1,56 @@
+/**
+ * kernel-circular (McGrath's optimisation in the 2008 thread): when the buffer fills while
+ * the CPU is in kernel mode and every consumer that sees kernel records there is a "last
+ * N" ring, switch to a buffer in circular mode: it wraps with no interrupt, overwriting
+ * its oldest records (which those rings would overwrite anyway), until the CPU returns to
+ * user mode or switches threads; then it goes back to filtering in a normal buffer, and
+ * the circular one is drained oldest first, after markers for what it overwrote.
+ * Otherwise it behaves as spare-swap.
+ */
+import { LossCause } from '../model/constants.js';
+import type { DesignContext, Step, SwapDesign } from './design.js';
+
+export const kernelCircular: SwapDesign = {
+  name: 'kernel-circular',
+  description: 'in kernel mode with only ring consumers on the kernel side: wrap a circular buffer, no interrupt until back in user mode',
+  *onOverflow(ctx: DesignContext, cpu: number): Step {
+    const full = yield* ctx.ds.base(cpu);
+    if (yield* ctx.ds.circular(cpu)) {
+      // Leaving circular mode: a normal buffer, and the circular one drained in order.
+      const exit = yield* ctx.circularExit(cpu);
+      const spare = yield* ctx.pool.pop();
+      if (spare < 0) {
+        yield* ctx.ds.disable(cpu, LossCause['no-spare-buffer']);
+        ctx.defer(cpu, function* () {
+          yield* ctx.drainCircular(cpu, full, exit);
+          yield* ctx.ds.enable(cpu, full);
+        });
+        return;
+      }
+      yield* ctx.ds.install(cpu, spare);
+      ctx.defer(cpu, function* () {
+        yield* ctx.drainCircular(cpu, full, exit);
+        yield* ctx.pool.push(full);
+      });
+      return;
+    }
+    const count = yield* ctx.ds.index(cpu);
+    const kernel = yield* ctx.ds.inKernel(cpu);
+    const tid = yield* ctx.ds.tid(cpu);
+    const spare = yield* ctx.pool.pop();
+    if (spare < 0) {
+      yield* ctx.ds.disable(cpu, LossCause['no-spare-buffer']);
+      ctx.defer(cpu, function* () {
+        yield* ctx.drain(cpu, full, count);
+        yield* ctx.ds.enable(cpu, full);
+      });
+      return;
+    }
+    if (kernel && ctx.kernelRingsOnly(cpu, tid)) yield* ctx.ds.installCircular(cpu, spare);
+    else yield* ctx.ds.install(cpu, spare);
+    ctx.defer(cpu, function* () {
+      yield* ctx.drain(cpu, full, count);
+      yield* ctx.pool.push(full);
+    });
+  },
+};
