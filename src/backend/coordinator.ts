@@ -270,16 +270,23 @@ export class Coordinator implements DesignContext {
     const idx = yield* mem.load(cpuWord(cpu, DS_INDEX));
     const wrapped = (yield* mem.load(cpuWord(cpu, DS_WRAPPED))) === 1;
     const sync = yield* mem.load(cpuWord(cpu, DS_SYNC));
-    const n = yield* mem.load(cpuWord(cpu, MAIL_N));
+    const counts = yield* this.readMailbox(cpu);
+    return { count: wrapped ? records : idx, start: wrapped ? idx : 0, syncTid: sync & 0xffff, syncKind: sync >>> 16, counts };
+  }
+
+  /** A CPU's mailbox: (cause, tid, class, count) x MAIL_N, as the CPU wrote them before its request. */
+  private *readMailbox(cpu: number): Step<[number, number, number, number][]> {
+    const mem = this.mem;
     const mail = this.layout.mailBase + cpu * MAIL_ENTRIES * 4;
-    const counts: [number, number, number, number][] = [];
+    const n = yield* mem.load(cpuWord(cpu, MAIL_N));
+    const out: [number, number, number, number][] = [];
     for (let k = 0; k < n; k++) {
-      counts.push([
+      out.push([
         yield* mem.load(mail + k * 4), yield* mem.load(mail + k * 4 + 1),
         yield* mem.load(mail + k * 4 + 2), yield* mem.load(mail + k * 4 + 3),
       ]);
     }
-    return { count: wrapped ? records : idx, start: wrapped ? idx : 0, syncTid: sync & 0xffff, syncKind: sync >>> 16, counts };
+    return out;
   }
 
   *drainCircular(cpu: number, buffer: number, exit: CircularExit): Step {
@@ -412,15 +419,7 @@ export class Coordinator implements DesignContext {
     const buffer = yield* mem.load(cpuWord(cpu, DS_BASE));
     const count = yield* mem.load(cpuWord(cpu, DS_INDEX));
     this.drainNow(cpu, buffer, count);
-    const mail = this.layout.mailBase + cpu * MAIL_ENTRIES * 4;
-    const n = yield* mem.load(cpuWord(cpu, MAIL_N));
-    for (let k = 0; k < n; k++) {
-      const cause = yield* mem.load(mail + k * 4);
-      const tid = yield* mem.load(mail + k * 4 + 1);
-      const klass = yield* mem.load(mail + k * 4 + 2);
-      const cnt = yield* mem.load(mail + k * 4 + 3);
-      this.splay.loss(cpu, klass, cause, tid, cnt);
-    }
+    for (const [cause, tid, klass, cnt] of yield* this.readMailbox(cpu)) this.splay.loss(cpu, klass, cause, tid, cnt);
     this.splay.emitMarkers();
     const tid = yield* mem.load(cpuWord(cpu, FLUSH_TID));
     const epoch = yield* mem.load(cpuWord(cpu, FLUSH_EPOCH));

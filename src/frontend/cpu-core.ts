@@ -355,18 +355,11 @@ export class CpuCore {
   private *leaveCircular(): Generator<Op, void, unknown> {
     const mem = this.mem;
     const id = this.id;
-    const mail = this.layout.mailBase + id * MAIL_ENTRIES * 4;
     const entries = [...this.pending];
     if (entries.length > MAIL_ENTRIES) throw new Error(`internal: ${entries.length} overwrite counts do not fit the mailbox`);
     this.pending.clear();
     this.hadDrop = false;
-    for (let k = 0; k < entries.length; k++) {
-      const [key, count] = entries[k]!;
-      yield* mem.store(mail + k * 4, Math.floor(key / 0x100_0000));
-      yield* mem.store(mail + k * 4 + 1, Math.floor(key / 0x100) & 0xffff);
-      yield* mem.store(mail + k * 4 + 2, key & 0xff);
-      yield* mem.store(mail + k * 4 + 3, count);
-    }
+    yield* this.writeMailbox(entries);
     yield* mem.store(cpuWord(id, MAIL_N), entries.length);
     const oldest = this.wrapped ? (this.idx >= this.absMax ? 0 : this.idx) : 0;
     const used = this.wrapped || this.idx > 0;
@@ -516,19 +509,12 @@ export class CpuCore {
   private *handOver(tid: number, epoch: number): Generator<Op, boolean, unknown> {
     const mem = this.mem;
     const id = this.id;
-    const mail = this.layout.mailBase + id * MAIL_ENTRIES * 4;
     let entries = [...this.pending];
     this.pending.clear();
     do {
       const part = entries.slice(0, MAIL_ENTRIES);
       entries = entries.slice(MAIL_ENTRIES);
-      for (let k = 0; k < part.length; k++) {
-        const [key, count] = part[k]!;
-        yield* mem.store(mail + k * 4, Math.floor(key / 0x100_0000));
-        yield* mem.store(mail + k * 4 + 1, Math.floor(key / 0x100) & 0xffff);
-        yield* mem.store(mail + k * 4 + 2, key & 0xff);
-        yield* mem.store(mail + k * 4 + 3, count);
-      }
+      yield* this.writeMailbox(part);
       if (this.enabled) yield* mem.store(cpuWord(id, DS_INDEX), this.idx);
       // Only the last part releases the thread: its later records must not overtake these.
       yield* mem.store(cpuWord(id, FLUSH_TID), entries.length > 0 ? 0 : tid);
@@ -540,6 +526,18 @@ export class CpuCore {
       if (!(yield* this.waitAtLeast(cpuWord(id, FLUSH_ACK), req))) return false;
     } while (entries.length > 0);
     return true;
+  }
+
+  /** Pending counts into this CPU's mailbox, as (cause, tid, class, count) (MAIL_N is the caller's). */
+  private *writeMailbox(entries: [number, number][]): Generator<Op, void, unknown> {
+    const mail = this.layout.mailBase + this.id * MAIL_ENTRIES * 4;
+    for (let k = 0; k < entries.length; k++) {
+      const [key, count] = entries[k]!;
+      yield* this.mem.store(mail + k * 4, Math.floor(key / 0x100_0000));
+      yield* this.mem.store(mail + k * 4 + 1, Math.floor(key / 0x100) & 0xffff);
+      yield* this.mem.store(mail + k * 4 + 2, key & 0xff);
+      yield* this.mem.store(mail + k * 4 + 3, count);
+    }
   }
 
   /** Before running a thread that last ran on another CPU: wait until its records there were splayed. */
