@@ -4,7 +4,6 @@ import { workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { serve } from '../src/run/control-plane.js';
 import { memFor } from '../src/mem/mem-for.js';
-import { HW_SLOT_BYTES } from '../src/mem/layout.js';
 import { Coordinator, type Copier } from '../src/backend/coordinator.js';
 import { loadDesign } from '../src/designs/load-design.js';
 import type { WorkerData } from '../src/run/shared-state.js';
@@ -25,7 +24,7 @@ function copierPool(): Copier {
     maxThreads: state.cfg.copiers,
     idleTimeout: 60_000,
   });
-  const slotWords = (state.cfg.bufferRecords * HW_SLOT_BYTES) / 4;
+  const slotWords = state.layout.slotWords;
   return async (from, to, count, recordWords) => {
     const task: CopyTask = { bufs: state.bufs, slotWords, from, to, count, recordWords };
     return (await pool!.run(task)) as CopyDone;

@@ -12,7 +12,7 @@
 import type { SimConfig } from '../model/config.js';
 import {
   DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ, FLUSH_TID, G_CPUS_DONE, G_DOORBELL, G_HEARTBEAT, G_KWORK_BELL, G_POOL_HEAD, G_STOP,
-  HW_SLOT_BYTES, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
+  MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
   DS_CIRCULAR, DS_MODE, DS_SYNC, DS_TID, DS_WRAPPED,
 } from '../mem/layout.js';
 import { runSync, type Op, type SharedMem } from '../mem/shared-mem.js';
@@ -23,6 +23,7 @@ import { ContinuousWriter, ConsumerWriter, RingWriter, type ConsumerCounters } f
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import { TimelineLog, type TraceEvent } from '../model/timeline.js';
 import { BtsimError } from '../model/errors.js';
+import { recordWords } from '../model/hw-record.js';
 import { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE, type PendingLoss } from '../frontend/cpu-core.js';
 
 export interface CoordinatorResult {
@@ -83,7 +84,6 @@ export class Coordinator implements DesignContext {
   private readonly queues: { cpu: number; work: (() => Step) | null; items: Deferred[] }[];
   private readonly acked: number[];
   private readonly flushAcked: number[];
-  private readonly serviced: number[];
   private readonly swaps: number[];
   /** Records of each buffer already drained since it was last programmed empty. */
   private readonly drained = new Map<number, number>();
@@ -131,7 +131,6 @@ export class Coordinator implements DesignContext {
     this.queues = Array.from({ length: cfg.cpus }, (_, cpu) => ({ cpu, work: null, items: [] }));
     this.acked = new Array(cfg.cpus).fill(0);
     this.flushAcked = new Array(cfg.cpus).fill(0);
-    this.serviced = new Array(cfg.cpus).fill(0);
     this.swaps = new Array(cfg.cpus).fill(0);
     const self = this;
     const w = (cpu: number, f: number) => cpuWord(cpu, f);
@@ -332,41 +331,47 @@ export class Coordinator implements DesignContext {
   }
 
   private startCopy(item: Deferred, op: CopyOp): void {
-    const staging = this.stagingBuffer(op.cpu);
-    const words = this.cfg.format[op.cpu] === 64 ? 6 : 3;
     item.waiting = true;
-    this.copies++;
-    // The copy carries what was already drained of the original (a flush may have drained
-    // its prefix while it was installed): draining the staging buffer resumes from there.
-    const already = this.drained.get(op.buffer) ?? 0;
-    const done = () => {
-      this.drained.set(staging, already);
+    const done = (staging: number) => {
       item.resume = staging;
       item.waiting = false;
       runSync(this.mem.add(G_DOORBELL, 1));
       runSync(this.mem.notify(G_DOORBELL));
     };
     if (!this.copier) {
-      // No pool (explore mode, or tests): copy here, synchronously.
-      this.copyWords(op.buffer, staging, op.count, words);
-      done();
+      // No pool (tests without workers): copy here, synchronously.
+      done(this.copyToStaging(op));
       return;
     }
-    this.copier(op.buffer, staging, op.count, words).then((d) => {
+    const staging = this.stagingBuffer(op.cpu);
+    const already = this.drained.get(op.buffer) ?? 0;
+    this.copies++;
+    this.copier(op.buffer, staging, op.count, recordWords(this.cfg.format[op.cpu]!)).then((d) => {
       if (d && this.timeline) {
         const origin = this.cfg.timelineOriginNs!;
         this.copierLog(d.thread).span(`copy cpu${op.cpu}`, (d.startNs - origin) / 1000, (d.endNs - origin) / 1000, { records: op.count });
       }
-      done();
+      this.drained.set(staging, already);
+      done(staging);
     }, (e) => {
       this.failure = e;
-      done();
+      this.drained.set(staging, already);
+      done(staging);
     });
   }
 
-  private copyWords(from: number, to: number, count: number, words: number): void {
-    const slot = (this.cfg.bufferRecords * HW_SLOT_BYTES) / 4;
-    this.u32.copyWithin(to * slot, from * slot, from * slot + count * words);
+  /**
+   * Copy records [0, count) of a buffer to its CPU's staging buffer, here and now. The copy
+   * carries what was already drained of the original (a flush may have drained its prefix
+   * while it was installed): draining the staging buffer resumes from there.
+   */
+  private copyToStaging(op: CopyOp): number {
+    const staging = this.stagingBuffer(op.cpu);
+    const slot = this.layout.slotWords;
+    this.u32.copyWithin(staging * slot, op.buffer * slot, op.buffer * slot + op.count * recordWords(this.cfg.format[op.cpu]!));
+    this.drained.set(staging, this.drained.get(op.buffer) ?? 0);
+    this.copies++;
+    return staging;
   }
 
   /** Service every raised PMI and context-switch flush once. Returns how many were serviced. */
@@ -393,7 +398,6 @@ export class Coordinator implements DesignContext {
     yield* this.design.onOverflow(this, c);
     this.checkDrains();
     this.acked[c] = req;
-    this.serviced[c]!++;
     if (this.held.has(c)) {
       this.held.delete(c); // the design acknowledges it later (ds.ack + notify)
     } else {
@@ -481,12 +485,7 @@ export class Coordinator implements DesignContext {
         if (r.done) break;
         const op = r.value as CopyOp | Op;
         if (op.op === 'copy') {
-          const c = op as CopyOp;
-          const staging = this.stagingBuffer(c.cpu);
-          this.copyWords(c.buffer, staging, c.count, this.cfg.format[c.cpu] === 64 ? 6 : 3);
-          this.drained.set(staging, this.drained.get(c.buffer) ?? 0);
-          this.copies++;
-          resume = staging;
+          resume = this.copyToStaging(op as CopyOp);
         } else {
           resume = yield op as Op;
         }
@@ -580,7 +579,7 @@ export class Coordinator implements DesignContext {
     const qi = quantiles(this.interruptNs);
     return {
       consumers: this.writers.map((w) => w.counters()),
-      serviced: this.serviced.slice(),
+      serviced: this.acked.slice(), // one PMI serviced per request: acked is the count
       swaps: this.swaps.slice(),
       flushes: this.flushes,
       copies: this.copies,

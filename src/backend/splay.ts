@@ -11,8 +11,8 @@
  */
 import type { ConsumerKind, SimConfig } from '../model/config.js';
 import { Flags, KERNEL_HALF_HI, PSEUDO_HI, PseudoPc, entryPseudoPc, isExplicitEntry } from '../model/constants.js';
-import { ANN_CTXSW, ANN_ENTRY, ANN_LOSS, ANN_RETURN, ANN_RET_SRC, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, widenAddressHi } from '../model/hw-record.js';
-import { HW_SLOT_BYTES } from '../mem/layout.js';
+import { ANN_CTXSW, ANN_ENTRY, ANN_LOSS, ANN_RETURN, ANN_RET_SRC, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, recordWords, widenAddressHi } from '../model/hw-record.js';
+import { slotWordsFor } from '../mem/layout.js';
 import type { ConsumerWriter } from '../consumers/writers.js';
 
 /** Which loss classes (bit per LossClass) are in each kind's view. */
@@ -55,7 +55,7 @@ export class Splay {
   constructor(private readonly cfg: SimConfig, bufs: SharedArrayBuffer, writers: ConsumerWriter[]) {
     this.u32 = new Uint32Array(bufs);
     this.i32 = new Int32Array(bufs);
-    this.slotWords = (cfg.bufferRecords * HW_SLOT_BYTES) / 4;
+    this.slotWords = slotWordsFor(cfg.bufferRecords);
     this.hideUserPc = cfg.userPc === 'hide';
     this.cpus = Array.from({ length: cfg.cpus }, () => ({
       tid: 0, kernelKind: 0, retSrc: 0, cpuAll: [], cpuKernel: [], full: [], kernel: [], user: [],
@@ -90,7 +90,7 @@ export class Splay {
   drain(cpu: number, buffer: number, from: number, to: number): void {
     const st = this.cpus[cpu]!;
     const u = this.u32;
-    const w: number = this.cfg.format[cpu] === 64 ? 6 : 3;
+    const w: number = recordWords(this.cfg.format[cpu]!);
     const hide = this.hideUserPc;
     let p = buffer * this.slotWords + from * w;
     this.recordsIn += to - from;
@@ -136,12 +136,7 @@ export class Splay {
         if (!fromK) {
           for (let k = 0; k < user.length; k++) user[k]!.push(fLo, fHi, tLo, tHi, fl, 0);
         } else {
-          // A return to user: visible to user-only views when it closes an explicit entry.
-          if (user.length && isExplicitEntry(st.kernelKind)) {
-            const pc = entryPseudoPc(st.kernelKind);
-            for (let k = 0; k < user.length; k++) user[k]!.push(pc, PSEUDO_HI, tLo, tHi, 0, 0);
-          }
-          st.kernelKind = 0;
+          this.returnToUser(st, tLo, tHi);
         }
       }
     }
@@ -213,11 +208,7 @@ export class Splay {
           if (hide) kernel[k]!.push(fLo, fHi, PseudoPc.USER, PSEUDO_HI, 0, 0);
           else kernel[k]!.push(fLo, fHi, tLo, tHi, 0, 0);
         }
-        if (user.length && isExplicitEntry(st.kernelKind)) {
-          const pc = entryPseudoPc(st.kernelKind);
-          for (let k = 0; k < user.length; k++) user[k]!.push(pc, PSEUDO_HI, tLo, tHi, 0, 0);
-        }
-        st.kernelKind = 0;
+        this.returnToUser(st, tLo, tHi);
       }
       r += 6;
     }
@@ -262,6 +253,16 @@ export class Splay {
       default:
         throw new Error(`cpu${cpu}: unknown annotation type ${type}`);
     }
+  }
+
+  /** A return to user: visible to user-only views when it closes an explicit entry. */
+  private returnToUser(st: CpuSplay, tLo: number, tHi: number): void {
+    const user = st.user;
+    if (user.length && isExplicitEntry(st.kernelKind)) {
+      const pc = entryPseudoPc(st.kernelKind);
+      for (let k = 0; k < user.length; k++) user[k]!.push(pc, PSEUDO_HI, tLo, tHi, 0, 0);
+    }
+    st.kernelKind = 0;
   }
 
   /** Set a CPU's state (current thread, pending entry kind), as a SYNC record would. */

@@ -142,8 +142,6 @@ export class ContinuousWriter extends ConsumerWriter {
   private haveBuffer = false;
   /** Records this consumer could not take (policy drop), not yet marked. */
   private tooSlow = 0;
-  /** Time the coordinator spent waiting for this consumer (policy wait). */
-  waitNs = 0;
 
   constructor(
     spec: ConsumerSpec,
@@ -215,13 +213,11 @@ export class ContinuousWriter extends ConsumerWriter {
   /** Take the next callback buffer, waiting for the consumer if the policy says so. */
   private acquire(wait = this.policy === 'wait'): boolean {
     const free = consWord(this.layout, this.index, CONS_FREE_SEQ);
-    const t0 = process.hrtime.bigint();
     for (;;) {
       const bell = runSync(this.mem.load(G_COORD_BELL));
       if (this.fullSeq - runSync(this.mem.load(free)) < this.region.buffers) {
         this.haveBuffer = true;
         this.pos = 0;
-        if (wait) this.waitNs += Number(process.hrtime.bigint() - t0);
         if (this.pendingMarkers.length) {
           const list = this.pendingMarkers.splice(0);
           for (const [cause, count] of list) this.writeMarker(cause, count);

@@ -7,8 +7,8 @@
  * the circular one is drained oldest first, after markers for what it overwrote.
  * Otherwise it behaves as spare-swap.
  */
-import { LossCause } from '../model/constants.js';
 import type { DesignContext, Step, SwapDesign } from './design.js';
+import { swapSpare } from './spare-swap.js';
 
 export const kernelCircular: SwapDesign = {
   name: 'kernel-circular',
@@ -18,39 +18,12 @@ export const kernelCircular: SwapDesign = {
     if (yield* ctx.ds.circular(cpu)) {
       // Leaving circular mode: a normal buffer, and the circular one drained in order.
       const exit = yield* ctx.circularExit(cpu);
-      const spare = yield* ctx.pool.pop();
-      if (spare < 0) {
-        yield* ctx.ds.disable(cpu, LossCause['no-spare-buffer']);
-        ctx.defer(cpu, function* () {
-          yield* ctx.drainCircular(cpu, full, exit);
-          yield* ctx.ds.enable(cpu, full);
-        });
-        return;
-      }
-      yield* ctx.ds.install(cpu, spare);
-      ctx.defer(cpu, function* () {
-        yield* ctx.drainCircular(cpu, full, exit);
-        yield* ctx.pool.push(full);
-      });
+      yield* swapSpare(ctx, cpu, full, () => ctx.drainCircular(cpu, full, exit));
       return;
     }
     const count = yield* ctx.ds.index(cpu);
-    const kernel = yield* ctx.ds.inKernel(cpu);
-    const tid = yield* ctx.ds.tid(cpu);
-    const spare = yield* ctx.pool.pop();
-    if (spare < 0) {
-      yield* ctx.ds.disable(cpu, LossCause['no-spare-buffer']);
-      ctx.defer(cpu, function* () {
-        yield* ctx.drain(cpu, full, count);
-        yield* ctx.ds.enable(cpu, full);
-      });
-      return;
-    }
-    if (kernel && ctx.kernelRingsOnly(cpu, tid)) yield* ctx.ds.installCircular(cpu, spare);
-    else yield* ctx.ds.install(cpu, spare);
-    ctx.defer(cpu, function* () {
-      yield* ctx.drain(cpu, full, count);
-      yield* ctx.pool.push(full);
-    });
+    const circular = (yield* ctx.ds.inKernel(cpu)) && ctx.kernelRingsOnly(cpu, yield* ctx.ds.tid(cpu));
+    yield* swapSpare(ctx, cpu, full, () => ctx.drain(cpu, full, count),
+      circular ? (spare) => ctx.ds.installCircular(cpu, spare) : undefined);
   },
 };

@@ -24,11 +24,11 @@
 import type { SimConfig } from '../model/config.js';
 import { LossCause, lossCauseName } from '../model/constants.js';
 import {
-  ANN_CTXSW, ANN_ENTRY, ANN_LOSS, ANN_RETURN, ANN_RET_SRC, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, LossClass, annFlags,
+  recordWords, ANN_CTXSW, ANN_ENTRY, ANN_LOSS, ANN_RETURN, ANN_RET_SRC, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, LossClass, annFlags,
 } from '../model/hw-record.js';
 import {
   DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ,
-  FLUSH_TID, G_DOORBELL, G_STOP, HW_SLOT_BYTES, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
+  FLUSH_TID, G_DOORBELL, G_STOP, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
   DS_CIRCULAR, DS_MODE, DS_SYNC, DS_TID, DS_WRAPPED,
 } from '../mem/layout.js';
 import { HW_ALL, HW_KERNEL_ONLY, HW_OFF, TraceNeeds } from '../model/needs.js';
@@ -95,7 +95,6 @@ export class CpuCore {
   private pmiArmed = true;
   private pmiPending = false;
   private skidLeft = 0;
-  private pmiSeq = 0;
   // Losses not yet written: key = cause * 2^24 + tid * 2^8 + class.
   private readonly pending = new Map<number, number>();
   private hadDrop = false;
@@ -138,9 +137,9 @@ export class CpuCore {
   ) {
     this.needs = new TraceNeeds(cfg);
     this.timeline = cfg.timelineOriginNs ? new TimelineLog(id, cfg.timelineOriginNs) : null;
-    this.w = cfg.format[id] === 64 ? 6 : 3;
+    this.w = recordWords(cfg.format[id]!);
     this.u32 = new Uint32Array(bufs);
-    this.slotWords = (cfg.bufferRecords * HW_SLOT_BYTES) / 4;
+    this.slotWords = layout.slotWords;
   }
 
   /** Execute one epoch of the workload. Returns false if the run was stopped. */
@@ -574,7 +573,7 @@ export class CpuCore {
     if (this.enabled) yield* mem.store(cpuWord(id, DS_INDEX), this.idx);
     yield* mem.store(cpuWord(id, DS_MODE), this.inKernel ? 1 : 0);
     yield* mem.store(cpuWord(id, DS_TID), this.tid);
-    const req = ++this.pmiSeq;
+    const req = this.overflows; // one request per overflow taken, counted just above
     yield* mem.add(cpuWord(id, PMI_REQ), 1);
     yield* mem.add(G_DOORBELL, 1);
     yield* mem.notify(G_DOORBELL);

@@ -125,6 +125,8 @@ export interface Layout {
   cpus: number;
   buffers: number;
   bufferRecords: number;
+  /** u32 words per buffer slot (bufferRecords records of the 24-byte slot size). */
+  slotWords: number;
   consumers: number;
   consumerBuffers: number;
   poolBase: number;
@@ -148,6 +150,7 @@ export function makeLayout(cpus: number, spares: number, bufferRecords: number, 
     cpus,
     buffers,
     bufferRecords,
+    slotWords: slotWordsFor(bufferRecords),
     consumers,
     consumerBuffers,
     poolBase,
@@ -158,6 +161,11 @@ export function makeLayout(cpus: number, spares: number, bufferRecords: number, 
     ctlWords: consBase + consumers * consStride,
     bufsBytes: buffers * bufferRecords * HW_SLOT_BYTES,
   };
+}
+
+/** u32 words of one hardware buffer slot: every buffer is sized for the 24-byte format. */
+export function slotWordsFor(bufferRecords: number): number {
+  return (bufferRecords * HW_SLOT_BYTES) / 4;
 }
 
 export function cpuWord(cpu: number, field: number): number {

@@ -60,6 +60,11 @@ export function annFlags(type: number, klass: number, code: number, tid: number)
   return (type | (klass << 4) | (code << 8) | (tid << 16)) >>> 0;
 }
 
+/** u32 words per record in a hardware format. */
+export function recordWords(format: 32 | 64): number {
+  return format === 64 ? 6 : 3;
+}
+
 /** Bytes per record in a hardware format. */
 export function recordBytes(format: 32 | 64): number {
   return format === 64 ? 24 : 12;

@@ -181,7 +181,6 @@ class Runner {
   // What has been handed over so far: the partial result is built from it.
   private readonly cpuResults: (CpuResult | undefined)[];
   private coordResult: CoordinatorResult | undefined;
-  private checks: (CheckResult | null)[] | undefined;
   // Stopping.
   private stopping: { fault?: Fault; at: number } | undefined;
   private wake: () => void = () => {};
@@ -286,7 +285,6 @@ class Runner {
     );
     const checks = await this.call('sink', this.sink.finish(rings));
     if (checks === FAILED || this.stopping) return undefined;
-    this.checks = checks;
     await sinkRun;
     if (this.stopping) return undefined;
     const result = assemble(cfg, cpuResults, this.seenBranches(), coordResult, checks, Date.now() - this.t0, cpuResults.every((r) => !r.stopped));
