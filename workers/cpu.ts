@@ -27,6 +27,6 @@ serve({
       }
     }
     core.end();
-    return core.result();
+    return { ...core.result(), threadStalls: workload.stalls?.() ?? [] };
   },
 });

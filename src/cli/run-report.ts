@@ -22,6 +22,15 @@ export function formatRun(r: RunResult): string {
       x.identity === null ? 'unchecked' : x.identity ? 'holds' : 'BROKEN',
     ]),
   ));
+  if (r.threads.length) {
+    out.push('');
+    out.push(table(
+      ['thread', 'waits for', 'blocks', 'ran slots', 'blocked slots', 'stalled branches', 'at end'],
+      r.threads.map((x) => [
+        x.tid, x.consumer, x.blocks, x.ranSlots, x.blockedSlots, x.stalledBranches, x.blockedAtEnd ? 'blocked' : 'running',
+      ]),
+    ));
+  }
   out.push('');
   const t = r.totals;
   out.push(`${fmtNum(t.branches)} branches in ${fmtNum(t.wallMs)} ms (${fmtNum(t.branchesPerSec)} branches/s); ` +

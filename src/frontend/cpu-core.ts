@@ -38,6 +38,7 @@ import {
   EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, EventChunk, IRQS_OFF, REC_WORDS,
 } from '../workload/events.js';
 import { isExplicitEntry, OVERWRITTEN_CAUSE } from '../model/constants.js';
+import type { ThreadStall } from '../workload/schedule.js';
 
 /** Shadow class of a circular slot holding a record in no consumer's view (CTXSW, SYNC). */
 const NO_CLASS = 255;
@@ -70,6 +71,8 @@ export interface CpuResult {
   /** Records the hardware overwrote in circular mode (kernel-circular). */
   circularOverwrites: number;
   stopped: boolean;
+  /** Gated threads' waits for their tracers (the scheduler's account, as far as this CPU got). */
+  threadStalls?: ThreadStall[];
   /** With a timeline: this CPU's track. */
   timeline?: { events: TraceEvent[]; dropped: number };
 }

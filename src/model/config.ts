@@ -40,6 +40,18 @@ const consumerSchema = z.strictObject({
   mode: z.enum(['ring', 'continuous']),
   /** Ring: records kept. Continuous: records per callback buffer. */
   size: int(4, 1 << 26),
+  /**
+   * thread-user continuous only: timeslices its callback takes to give a fresh buffer
+   * back, or 'never' (an unresponsive tracer). Its thread waits for it at the return to
+   * user mode after each full buffer (notify-resume); 0 (the default) never waits.
+   */
+  callbackDelay: z.union([int(0, 1_000_000_000), z.literal('never')]).optional(),
+  /**
+   * Continuous only, the DS callback contract: every `every`-th callback answers "stay
+   * disabled", and the tracer re-enables after `records` of its records have gone by
+   * (lost as disabled-by-callback).
+   */
+  stayDisabled: z.strictObject({ every: int(1, 1_000_000_000), records: int(1, Number.MAX_SAFE_INTEGER) }).optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -110,6 +122,9 @@ export interface ConsumerSpec {
   target: number;
   mode: ConsumerMode;
   size: number;
+  /** See the schema: timeslices, or 'never'. Absent: 0. */
+  callbackDelay?: number | 'never';
+  stayDisabled?: { every: number; records: number };
 }
 
 export interface WorkloadConfig {
@@ -430,7 +445,10 @@ export function resolveConfig(input: unknown): SimConfig {
     target: s.target,
     mode: s.mode,
     size: s.size,
+    ...(s.callbackDelay !== undefined ? { callbackDelay: s.callbackDelay } : {}),
+    ...(s.stayDisabled ? { stayDisabled: s.stayDisabled } : {}),
   }));
+  const gatedThreads = new Set<number>();
   const ids = new Set<string>();
   consumers.forEach((s, i) => {
     if (ids.has(s.id)) throw new ConfigError(`consumers.${i}.id`, s.id, 'an id not used by another consumer');
@@ -440,6 +458,19 @@ export function resolveConfig(input: unknown): SimConfig {
     }
     if (s.kind.startsWith('thread') && (s.target < 1 || s.target > w.threads)) {
       throw new ConfigError(`consumers.${i}.target`, s.target, `a tid from 1 to ${w.threads}`);
+    }
+    if (s.callbackDelay !== undefined && s.callbackDelay !== 0) {
+      if (s.kind !== 'thread-user' || s.mode !== 'continuous') {
+        throw new ConfigError(`consumers.${i}.callbackDelay`, s.callbackDelay, 'absent or 0 unless the consumer is a continuous thread-user one');
+      }
+      if (traces.length) throw new ConfigError(`consumers.${i}.callbackDelay`, s.callbackDelay, 'absent or 0 with trace workloads (a trace cannot wait)');
+      if (gatedThreads.has(s.target)) {
+        throw new ConfigError(`consumers.${i}.callbackDelay`, s.callbackDelay, `absent or 0: tid ${s.target} already waits for another consumer`);
+      }
+      gatedThreads.add(s.target);
+    }
+    if (s.stayDisabled && s.mode !== 'continuous') {
+      throw new ConfigError(`consumers.${i}.stayDisabled`, JSON.stringify(s.stayDisabled), 'absent unless the consumer is continuous');
     }
   });
   let cpuBuffers: CpuBuffer[];

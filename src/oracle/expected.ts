@@ -59,7 +59,9 @@ export class ExpectedStream {
       const cpu = this.cpuInEpoch();
       if (cpu >= 0) {
         generateEpoch(this.cfg, this.schedule, cpu, this.chunk);
-        applyView(this.spec.kind, this.chunk, 0, this.chunk.length, this.cfg, this.batch);
+        // A thread that blocked mid-timeslice owns the events up to its switch to idle.
+        const end = this.spec.kind.startsWith('cpu') ? this.chunk.length : this.chunk.ownedEnd;
+        applyView(this.spec.kind, this.chunk, 0, end, this.cfg, this.batch);
       }
       this.epoch++;
     }

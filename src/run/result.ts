@@ -1,6 +1,7 @@
 /** The result of a run (`btsim run --json`, schema btsim.run/1). */
 import type { ConsumerKind, ConsumerMode, SimConfig } from '../model/config.js';
 import type { Violations } from '../oracle/checker.js';
+import type { ThreadStall } from '../workload/schedule.js';
 
 export interface CpuReport {
   id: number;
@@ -44,6 +45,11 @@ export interface RunResult {
   cpus: CpuReport[];
   consumers: ConsumerReport[];
   coordinator: { overflowsServiced: number; serviceP50Ns: number; serviceP99Ns: number; hwRecordsDrained: number };
+  /**
+   * Threads that wait for a slow or unresponsive tracer (consumers with a callbackDelay):
+   * how often and how long (virtual time) each was blocked in do_notify_resume.
+   */
+  threads: ThreadStall[];
   totals: { branches: number; wallMs: number; branchesPerSec: number; lost: Record<string, number>; stallNs: number };
   /** False when the run stopped early (interrupted, or an actor failed). */
   complete: boolean;

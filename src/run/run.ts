@@ -517,6 +517,9 @@ function assemble(
   const lost: Record<string, number> = {};
   for (const r of cpuReports) for (const [k, v] of Object.entries(r.lost)) lost[k] = (lost[k] ?? 0) + v;
   const ok = complete && consumers.every((c) => c.identity !== false && violationCount(c.violations) === 0);
+  // Every CPU's schedule knows every gated thread; the one that got furthest knows most.
+  let furthest: CpuResult | undefined;
+  for (const r of cpus) if (r && (!furthest || r.branches > furthest.branches)) furthest = r;
   return {
     schema: 'btsim.run/1',
     seed: cfg.seed,
@@ -530,6 +533,7 @@ function assemble(
       serviceP99Ns: coord?.serviceP99Ns ?? 0,
       hwRecordsDrained: coord?.hwRecordsDrained ?? 0,
     },
+    threads: furthest?.threadStalls ?? [],
     totals: {
       branches,
       wallMs,

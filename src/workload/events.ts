@@ -23,6 +23,10 @@ export const IRQS_OFF = 0x80;
 
 export const REC_WORDS = 6;
 
+export const GATE_NONE = 0;
+export const GATE_BODY = 1;
+export const GATE_TAIL = 2;
+
 export class EventChunk {
   rec: Uint32Array;
   type: Uint8Array;
@@ -42,6 +46,20 @@ export class EventChunk {
    * per-thread consumers before it runs here), else -1.
    */
   migratedAfter = -1;
+  /**
+   * Events [0, ownedEnd) belong to `tid`; the rest to the idle task. Less than `length`
+   * only when `tid` blocked in do_notify_resume in this timeslice (a gated consumer, see
+   * schedule.ts) and the CPU went idle.
+   */
+  ownedEnd = 0;
+  /** Gated thread only: records of its gated consumer's view in this chunk. */
+  gateRecords = 0;
+  /** Gated thread only: GATE_NONE, GATE_BODY (blocked here, then idle) or GATE_TAIL (switched out anyway). */
+  gateBlock = 0;
+  /** Where a thread blocked in the body resumes: its user PC and what its return closes. */
+  gatePc = 0;
+  gatePcHi = 0;
+  gateKind = 0;
 
   constructor(readonly capacity: number) {
     this.rec = new Uint32Array(capacity * REC_WORDS);

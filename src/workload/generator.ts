@@ -18,17 +18,19 @@
  * T: the switch path up to and including switch_to is the outgoing thread's.
  */
 import type { SimConfig } from '../model/config.js';
-import { EntryKind } from '../model/constants.js';
+import { EntryKind, isExplicitEntry } from '../model/constants.js';
 import { KERNEL_LO_MIN, KERNEL_LO_SPAN, USER_LO_MIN, USER_LO_SPAN, userHi } from './addresses.js';
 import {
-  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER, EventChunk, IRQS_OFF, REC_WORDS,
+  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER, EventChunk, GATE_BODY, GATE_NONE, GATE_TAIL, IRQS_OFF, REC_WORDS,
 } from './events.js';
 import { hashKey, Rng } from './prng.js';
-import { cr3Of, mmOf, Schedule, syscallKind } from './schedule.js';
+import { cr3Of, mmOf, Schedule, syscallKind, type ThreadStall } from './schedule.js';
 
 const EXCEPTION_VECTORS = [14, 14, 14, 14, 3, 6, 13, 1];
 const PREDICTED = 1 << 4;
 const KERNEL_HI = 0xffff_ffff;
+/** Events a gated thread keeps free before its tail: the interrupt, a kernel branch, the switch to idle. */
+const GATE_RESERVE = 3;
 
 export function epochCount(cfg: SimConfig): number {
   return Math.ceil(cfg.branches / cfg.workload.timesliceBranches);
@@ -51,10 +53,15 @@ export function generateEpoch(cfg: SimConfig, schedule: Schedule, cpu: number, o
   const rng = new Rng(hashKey(cfg.seed, 0xe90c, cpu, epoch));
   const T = schedule.running[cpu]!;
   const P = schedule.previous[cpu]!;
+  // The tail's room is reserved from the raw pick (a pure function of the epoch), so a
+  // thread's body never depends on whether the next one is blocked; the switch itself goes
+  // to the effective pick (idle when the picked thread waits for its tracer).
+  const nRaw = last ? -1 : schedule.nextRaw[cpu]!;
   const N = last ? -1 : schedule.next[cpu]!;
   const rec = out.rec, type = out.type, aux = out.aux, aux2 = out.aux2, aux3 = out.aux3;
   const uHi = T ? userHi(mmOf(T, cfg), cfg) : 0;
   const sysKind = syscallKind(cfg);
+  const gate = T ? schedule.gateOf(T) : null;
   let i = 0;
 
   const put = (t: number, fLo: number, fHi: number, tLo: number, tHi: number): void => {
@@ -72,19 +79,47 @@ export function generateEpoch(cfg: SimConfig, schedule: Schedule, cpu: number, o
     }
   };
 
+  // A gated thread (schedule.ts) counts the records of its gated consumer's view (the
+  // thread-user rules of views.ts); when that consumer's buffer is full, the thread blocks at
+  // its next return to user mode. In user mode that return is the overflow interrupt's own.
+  let gateLeft = gate ? gate.size - (schedule.gateStart[T - 1]! % gate.size) : 0;
+  let gateRecords = 0;
+  let pendingBlock = false;
+  let block = GATE_NONE;
+  let ownedEnd = -1;
+  const counted = (): void => {
+    gateRecords++;
+    if (--gateLeft === 0) {
+      pendingBlock = true;
+      gateLeft = gate!.size;
+    }
+  };
+  /** The return to user at (pc, kind) waits for the tracer: switch to the idle task instead. */
+  const blockAt = (pc: number, pcHi: number, kind: number): void => {
+    put(EV_SWITCH, kLo(), KERNEL_HI, kLo(), KERNEL_HI);
+    ownedEnd = i;
+    block = GATE_BODY;
+    out.gatePc = pc; out.gatePcHi = pcHi; out.gateKind = kind;
+    pendingBlock = false;
+  };
+
   out.tid = T;
   out.start = epoch * w.timesliceBranches;
   out.epoch = epoch;
   out.migratedAfter = T && schedule.lastCpu[T - 1]! >= 0 && schedule.lastCpu[T - 1] !== cpu ? schedule.lastRan[T - 1]! : -1;
 
-  // Tail length is fixed up front so the body knows where to stop.
+  // Tail length is fixed up front so the body knows where to stop. A gated thread always
+  // reserves a switch (it may have to leave for the idle task) and room to block in.
   let tailKernel = 0;
   let tailLen = 0;
-  if (N >= 0) {
+  let switchSlot = 0;
+  if (nRaw >= 0) {
     tailKernel = 1 + rng.below(3);
-    tailLen = (T ? 1 : 0) + tailKernel + (N !== T ? 1 : 0);
+    switchSlot = gate || nRaw !== T ? 1 : 0;
+    tailLen = (T ? 1 : 0) + tailKernel + switchSlot;
   }
-  const bodyEnd = Math.max(0, len - tailLen);
+  const reserve = gate && nRaw >= 0 ? GATE_RESERVE : 0;
+  const bodyEnd = Math.max(0, len - tailLen - reserve);
 
   // Head.
   if (P >= 0 && i < bodyEnd) {
@@ -93,6 +128,7 @@ export function generateEpoch(cfg: SimConfig, schedule: Schedule, cpu: number, o
       const rs = schedule.resumeState(T, schedule.lastRan[T - 1]!);
       put(EV_RETURN, kLo(), KERNEL_HI, rs.pc, rs.pcHi);
       aux[i - 1] = rs.kind;
+      if (gate && isExplicitEntry(rs.kind)) counted();
     }
   }
 
@@ -105,10 +141,12 @@ export function generateEpoch(cfg: SimConfig, schedule: Schedule, cpu: number, o
       kernelBranches(1, 0);
       continue;
     }
+    if (pendingBlock) break;
     const r = rng.next() / 0x1_0000_0000;
     const room = bodyEnd - i;
     if (r >= pIrq || room < 2) {
       put(EV_USER, uLo(), uHi, uLo(), uHi);
+      if (gate) counted();
       continue;
     }
     let kind: number;
@@ -133,20 +171,55 @@ export function generateEpoch(cfg: SimConfig, schedule: Schedule, cpu: number, o
     path = Math.min(path, room - 2);
     put(EV_ENTRY, from, uHi, kLo(), KERNEL_HI);
     aux[i - 1] = kind;
+    if (gate && isExplicitEntry(kind)) counted();
     kernelBranches(path, irqsOff);
+    if (pendingBlock) {
+      blockAt(back, uHi, kind);
+      break;
+    }
     put(EV_RETURN, kLo(), KERNEL_HI, back, uHi);
     aux[i - 1] = kind;
+    if (gate && isExplicitEntry(kind)) counted();
+  }
+  if (pendingBlock && block === GATE_NONE && len - i >= GATE_RESERVE) {
+    // Full in user mode: the overflow interrupt, and its return to user waits.
+    const pc = uLo();
+    put(EV_ENTRY, pc, uHi, kLo(), KERNEL_HI);
+    aux[i - 1] = EntryKind.INTERRUPT;
+    kernelBranches(1, 0);
+    blockAt(pc, uHi, EntryKind.INTERRUPT);
+  }
+  // The running task from here on: the idle task once the thread has blocked.
+  const cur = block === GATE_BODY ? 0 : T;
+  if (block === GATE_BODY) {
+    const idleTail = nRaw >= 0 ? tailKernel + (N !== 0 ? 1 : 0) : 0;
+    kernelBranches(len - idleTail - i, 0);
+  } else if (reserve) {
+    tailKernel += reserve + (len - tailLen - reserve - i);
+  } else if (T && i < len - tailLen) {
+    // The last epoch, blocked too late to take the interrupt: the run ends first.
+    while (i < len) {
+      put(EV_USER, uLo(), uHi, uLo(), uHi);
+      if (gate) counted();
+    }
   }
 
   // Tail.
-  if (N >= 0) {
-    if (T) {
-      const rs = schedule.resumeState(T, epoch);
+  if (nRaw >= 0) {
+    if (cur) {
+      const rs = schedule.resumeState(cur, epoch);
       put(EV_ENTRY, rs.kind === EntryKind.INTERRUPT ? rs.pc : rs.pc - 2, rs.pcHi, kLo(), KERNEL_HI);
       aux[i - 1] = rs.kind;
+      if (gate && isExplicitEntry(rs.kind)) {
+        counted();
+        // Switched out anyway: its return to user, when it is next picked, waits.
+        if (pendingBlock) block = GATE_TAIL;
+      }
     }
     kernelBranches(tailKernel, 0);
-    if (N !== T) {
+    if (N === cur) {
+      if (switchSlot || block === GATE_BODY) kernelBranches(len - i, 0);
+    } else {
       put(EV_SWITCH, kLo(), KERNEL_HI, kLo(), KERNEL_HI);
       aux[i - 1] = N;
       if (N) {
@@ -158,6 +231,9 @@ export function generateEpoch(cfg: SimConfig, schedule: Schedule, cpu: number, o
     }
   }
   out.length = i;
+  out.ownedEnd = block === GATE_BODY ? ownedEnd : i;
+  out.gateRecords = gateRecords;
+  out.gateBlock = block;
   if (i !== len) throw new Error(`internal: epoch ${epoch} of cpu ${cpu} generated ${i} events, wanted ${len}`);
 }
 
@@ -170,6 +246,10 @@ export class CpuWorkload {
   constructor(readonly cfg: SimConfig, readonly cpu: number) {
     this.schedule = new Schedule(cfg);
     this.epochs = epochCount(cfg);
+  }
+
+  stalls(): ThreadStall[] {
+    return this.schedule.stalls();
   }
 
   /** Generate the next epoch into `out`; false when the workload is finished. */

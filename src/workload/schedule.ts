@@ -14,11 +14,53 @@
  *
  * Every CPU and every oracle stream walks this chain forward on its own (cheap: a few
  * operations per thread per epoch), so no actor ever asks another for the schedule.
+ *
+ * Gated threads (notify-resume, DESIGN.md §4). A thread whose thread-user continuous
+ * consumer has a `callbackDelay` waits for that consumer in do_notify_resume: when the
+ * consumer's buffer is full (its view's record count reaches a multiple of its size), the
+ * thread blocks at its next return to user mode, and may be picked again only
+ * `callbackDelay` timeslices later (never, for an unresponsive consumer). Its slots in
+ * between go to the idle task; every other thread keeps its own slots. The block point is
+ * a count of ground-truth records and the delay is virtual time, so the whole schedule stays
+ * a pure function of (config, seed): each Schedule finds the block points on its own by
+ * generating the gated threads' timeslices (settle()), a cost only gated runs pay.
+ *
+ * Order within one advance to epoch e: `running` (effective: blocked threads filtered
+ * out) is known from earlier epochs; `nextRaw` is the pure pick for e + 1, which fixes
+ * every timeslice's shape; settle() generates e for each gated thread running in it, records
+ * where it blocked, and only then filters `next`, which the tails of e switch to.
  */
 import type { SimConfig } from '../model/config.js';
 import { EntryKind } from '../model/constants.js';
 import { hashKey, Rng } from './prng.js';
 import { userAddress } from './addresses.js';
+import { EventChunk, GATE_BODY, GATE_NONE } from './events.js';
+import { epochLength, generateEpoch } from './generator.js';
+
+/** The consumer a gated thread waits for. */
+export interface ThreadGate {
+  consumer: string;
+  /** Records per callback buffer: the thread blocks each time this many more are in its view. */
+  size: number;
+  /** Timeslices the callback takes (Infinity: it never returns). */
+  delay: number;
+}
+
+/** How long a gated thread waited for its tracer (virtual time), from the scheduler's account. */
+export interface ThreadStall {
+  tid: number;
+  consumer: string;
+  /** Times it blocked in do_notify_resume. */
+  blocks: number;
+  /** Its timeslices that went to the idle task because it was blocked. */
+  blockedSlots: number;
+  /** Branches of virtual time it was blocked (the rest of a blocking slot plus whole slots). */
+  stalledBranches: number;
+  /** Timeslices it ran. */
+  ranSlots: number;
+  /** Still blocked when the run ended. */
+  blockedAtEnd: boolean;
+}
 
 export interface ResumeState {
   /** The user PC the thread returns to. */
@@ -43,7 +85,21 @@ export class Schedule {
   readonly previous: Int32Array;
   /** The address space loaded on each CPU at the start of the current epoch (-1: none yet). */
   readonly loadedMm: Int32Array;
+  /** The pure pick for the next epoch, before blocked threads are filtered out (fixes the tails' shape). */
+  nextRaw: Int32Array;
   epoch = 0;
+  /** Per thread (index tid - 1): its gate, or null. */
+  private readonly gates: (ThreadGate | null)[];
+  /** Per thread: gated-view records before the current epoch (the generator's starting count). */
+  readonly gateStart: Float64Array;
+  private readonly gateEnd: Float64Array;
+  /** Per thread: the first epoch it may be picked in again (0: not blocked). */
+  private readonly blockedUntil: Float64Array;
+  /** Per thread: the epoch it last blocked in mid-timeslice (-1: none), and where it resumes. */
+  private readonly blockEpoch: Int32Array;
+  private readonly blockState: ResumeState[];
+  private readonly stall: ThreadStall[];
+  private scratch: EventChunk | null = null;
   private nextHome: Int32Array;
   private readonly threads: number;
   private readonly cpus: number;
@@ -56,14 +112,83 @@ export class Schedule {
     this.lastCpu = new Int32Array(this.threads).fill(-1);
     this.previous = new Int32Array(this.cpus).fill(-1);
     this.loadedMm = new Int32Array(this.cpus).fill(-1);
+    this.gates = threadGates(cfg);
+    this.gateStart = new Float64Array(this.threads);
+    this.gateEnd = new Float64Array(this.threads);
+    this.blockedUntil = new Float64Array(this.threads);
+    this.blockEpoch = new Int32Array(this.threads).fill(-1);
+    this.blockState = new Array<ResumeState>(this.threads);
+    this.stall = [];
+    this.gates.forEach((g, t) => {
+      if (g) this.stall[t] = { tid: t + 1, consumer: g.consumer, blocks: 0, blockedSlots: 0, stalledBranches: 0, ranSlots: 0, blockedAtEnd: false };
+    });
     for (let t = 0; t < this.threads; t++) this.home[t] = t % this.cpus;
     this.running = this.pick(this.home, 0);
     this.nextHome = this.migrate(this.home, 1);
-    this.next = this.pick(this.nextHome, 1);
+    this.nextRaw = this.pick(this.nextHome, 1);
+    this.next = this.nextRaw.slice();
     for (let c = 0; c < this.cpus; c++) {
       const t = this.running[c]!;
       if (t) this.loadedMm[c] = mmOf(t, cfg);
     }
+    this.settle();
+  }
+
+  /** The gate of `tid`, or null. */
+  gateOf(tid: number): ThreadGate | null {
+    return this.gates[tid - 1] ?? null;
+  }
+
+  /** The gated threads' stalls up to the current epoch. */
+  stalls(): ThreadStall[] {
+    return this.stall.filter((x) => x).map((x) => ({ ...x, blockedAtEnd: this.blockedUntil[x.tid - 1]! > this.epoch }));
+  }
+
+  /**
+   * Find where the gated threads running in the current epoch block (see the top), then
+   * filter the next epoch's pick.
+   */
+  private settle(): void {
+    if (this.stall.length === 0) return;
+    const e = this.epoch;
+    for (let c = 0; c < this.cpus; c++) {
+      const t = this.running[c]!;
+      const g = t ? this.gates[t - 1] : null;
+      if (!g) continue;
+      this.scratch ??= new EventChunk(this.cfg.workload.timesliceBranches);
+      const out = this.scratch;
+      generateEpoch(this.cfg, this, c, out);
+      const st = this.stall[t - 1]!;
+      st.ranSlots++;
+      this.gateEnd[t - 1] = this.gateStart[t - 1]! + out.gateRecords;
+      if (out.gateBlock !== GATE_NONE) {
+        st.blocks++;
+        this.blockedUntil[t - 1] = e + g.delay;
+        if (out.gateBlock === GATE_BODY) {
+          this.blockEpoch[t - 1] = e;
+          this.blockState[t - 1] = { pc: out.gatePc, pcHi: out.gatePcHi, kind: out.gateKind };
+          st.stalledBranches += out.length - out.ownedEnd;
+        }
+      }
+    }
+    this.next = this.filterBlocked(this.nextRaw, e + 1, false);
+  }
+
+  /** `pick` without the threads blocked at `epoch` (their slots go to the idle task). */
+  private filterBlocked(pick: Int32Array, epoch: number, count: boolean): Int32Array {
+    const out = pick.slice();
+    for (let c = 0; c < this.cpus; c++) {
+      const t = out[c]!;
+      if (t && this.blockedUntil[t - 1]! > epoch) {
+        out[c] = 0;
+        if (count) {
+          const st = this.stall[t - 1]!;
+          st.blockedSlots++;
+          st.stalledBranches += epochLength(this.cfg, epoch);
+        }
+      }
+    }
+    return out;
   }
 
   /** Advance to the next epoch: record who ran, then make the lookahead current. */
@@ -79,9 +204,12 @@ export class Schedule {
     }
     this.epoch++;
     this.home = this.nextHome;
-    this.running = this.next;
+    this.running = this.stall.length ? this.filterBlocked(this.nextRaw, this.epoch, true) : this.next;
+    this.gateStart.set(this.gateEnd);
     this.nextHome = this.migrate(this.home, this.epoch + 1);
-    this.next = this.pick(this.nextHome, this.epoch + 1);
+    this.nextRaw = this.pick(this.nextHome, this.epoch + 1);
+    this.next = this.nextRaw;
+    this.settle();
   }
 
   /** Advance until `epoch` (forward only). */
@@ -127,6 +255,7 @@ export class Schedule {
 
   /** The state a thread switched out at the end of `epoch` resumes from (epoch -1: before the trace). */
   resumeState(tid: number, epoch: number): ResumeState {
+    if (epoch >= 0 && this.blockEpoch[tid - 1] === epoch) return this.blockState[tid - 1]!;
     const rng = new Rng(hashKey(this.cfg.seed, 0x7e5, tid, epoch));
     const a = userAddress(rng, mmOf(tid, this.cfg), this.cfg);
     // Before the trace every thread was preempted (DESIGN.md views: its first return closes no visible entry).
@@ -148,4 +277,14 @@ export function cr3Of(mm: number): number {
 /** The syscall instruction the workload uses: `syscall` on 64-bit CPUs, `int $0x80` when any CPU is 32-bit. */
 export function syscallKind(cfg: SimConfig): number {
   return cfg.format.includes(32) ? EntryKind.INT80 : EntryKind.SYSCALL;
+}
+
+/** Per thread (index tid - 1): the consumer it waits for in do_notify_resume, if any. */
+export function threadGates(cfg: SimConfig): (ThreadGate | null)[] {
+  const gates: (ThreadGate | null)[] = new Array(cfg.workload.threads).fill(null);
+  for (const c of cfg.consumers) {
+    if (c.callbackDelay === undefined || c.callbackDelay === 0) continue;
+    gates[c.target - 1] = { consumer: c.id, size: c.size, delay: c.callbackDelay === 'never' ? Infinity : c.callbackDelay };
+  }
+  return gates;
 }

@@ -90,6 +90,7 @@ export class TraceWorkload {
       if (e.type === EV_SWITCH) break;
     }
     out.length = i;
+    out.ownedEnd = i;
     return true;
   }
 

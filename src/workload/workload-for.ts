@@ -3,10 +3,13 @@ import type { SimConfig } from '../model/config.js';
 import type { EventChunk } from './events.js';
 import { CpuWorkload } from './generator.js';
 import { TraceWorkload } from './trace-workload.js';
+import type { ThreadStall } from './schedule.js';
 
 export interface WorkloadSource {
   /** The next chunk of events into `out`; false when the CPU's workload is finished. */
   fill(out: EventChunk): boolean;
+  /** Gated threads' waits for their tracers, as far as this CPU's schedule got. */
+  stalls?(): ThreadStall[];
 }
 
 export function workloadFor(cfg: SimConfig, cpu: number): WorkloadSource {
