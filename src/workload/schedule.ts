@@ -95,9 +95,15 @@ export class Schedule {
   private readonly gateEnd: Float64Array;
   /** Per thread: the first epoch it may be picked in again (0: not blocked). */
   private readonly blockedUntil: Float64Array;
-  /** Per thread: the epoch it last blocked in mid-timeslice (-1: none), and where it resumes. */
+  /**
+   * Per thread: the epoch it last blocked in mid-timeslice (-1: none) and where it resumes;
+   * and the block before that, which the head of the timeslice that blocks again still
+   * returns from (settle() records the new block before the CPUs generate that timeslice).
+   */
   private readonly blockEpoch: Int32Array;
   private readonly blockState: ResumeState[];
+  private readonly prevBlockEpoch: Int32Array;
+  private readonly prevBlockState: ResumeState[];
   private readonly stall: ThreadStall[];
   private scratch: EventChunk | null = null;
   private nextHome: Int32Array;
@@ -118,6 +124,8 @@ export class Schedule {
     this.blockedUntil = new Float64Array(this.threads);
     this.blockEpoch = new Int32Array(this.threads).fill(-1);
     this.blockState = new Array<ResumeState>(this.threads);
+    this.prevBlockEpoch = new Int32Array(this.threads).fill(-1);
+    this.prevBlockState = new Array<ResumeState>(this.threads);
     this.stall = [];
     this.gates.forEach((g, t) => {
       if (g) this.stall[t] = { tid: t + 1, consumer: g.consumer, blocks: 0, blockedSlots: 0, stalledBranches: 0, ranSlots: 0, blockedAtEnd: false };
@@ -165,6 +173,8 @@ export class Schedule {
         st.blocks++;
         this.blockedUntil[t - 1] = e + g.delay;
         if (out.gateBlock === GATE_BODY) {
+          this.prevBlockEpoch[t - 1] = this.blockEpoch[t - 1]!;
+          this.prevBlockState[t - 1] = this.blockState[t - 1]!;
           this.blockEpoch[t - 1] = e;
           this.blockState[t - 1] = { pc: out.gatePc, pcHi: out.gatePcHi, kind: out.gateKind };
           st.stalledBranches += out.length - out.ownedEnd;
@@ -256,6 +266,7 @@ export class Schedule {
   /** The state a thread switched out at the end of `epoch` resumes from (epoch -1: before the trace). */
   resumeState(tid: number, epoch: number): ResumeState {
     if (epoch >= 0 && this.blockEpoch[tid - 1] === epoch) return this.blockState[tid - 1]!;
+    if (epoch >= 0 && this.prevBlockEpoch[tid - 1] === epoch) return this.prevBlockState[tid - 1]!;
     const rng = new Rng(hashKey(this.cfg.seed, 0x7e5, tid, epoch));
     const a = userAddress(rng, mmOf(tid, this.cfg), this.cfg);
     // Before the trace every thread was preempted (DESIGN.md views: its first return closes no visible entry).
