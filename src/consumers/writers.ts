@@ -142,6 +142,13 @@ export class ContinuousWriter extends ConsumerWriter {
   private haveBuffer = false;
   /** Records this consumer could not take (policy drop), not yet marked. */
   private tooSlow = 0;
+  /**
+   * The DS callback contract (spec.stayDisabled): callbacks made so far; records still to
+   * go by before the tracer re-enables; records missed while disabled, not yet marked.
+   */
+  private callbacks = 0;
+  private disabledLeft = 0;
+  private disabledLost = 0;
 
   constructor(
     spec: ConsumerSpec,
@@ -158,6 +165,10 @@ export class ContinuousWriter extends ConsumerWriter {
   }
 
   push(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void {
+    if (this.disabledLeft > 0) {
+      this.skipDisabled(1);
+      return;
+    }
     if (!this.haveBuffer && !this.acquire()) {
       this.tooSlow++;
       return;
@@ -177,6 +188,13 @@ export class ContinuousWriter extends ConsumerWriter {
   override pushRun(words: Uint32Array, start: number, count: number): void {
     const size = this.region.size;
     while (count > 0) {
+      if (this.disabledLeft > 0) {
+        const n = Math.min(count, this.disabledLeft);
+        this.skipDisabled(n);
+        start += n * ABI_RECORD_WORDS;
+        count -= n;
+        continue;
+      }
       if (!this.haveBuffer || this.tooSlow > 0) {
         // No buffer yet, or a too-slow marker to write first: this record the per-record way.
         this.push(words[start]!, words[start + 1]!, words[start + 2]!, words[start + 3]!, words[start + 4]!, words[start + 5]!);
@@ -231,6 +249,26 @@ export class ContinuousWriter extends ConsumerWriter {
     }
   }
 
+  /** `n` records go by while the tracer stays disabled; at the last one it re-enables. */
+  private skipDisabled(n: number): void {
+    this.disabledLeft -= n;
+    this.disabledLost += n;
+    if (this.disabledLeft === 0) this.markDisabled();
+  }
+
+  private markDisabled(): void {
+    const n = this.disabledLost;
+    this.disabledLost = 0;
+    if (n > 0) super.marker(LossCause['disabled-by-callback'], n);
+  }
+
+  override marker(cause: number, count: number): void {
+    // Keep the markers in stream order: what was missed while disabled came first.
+    if (count > 0) this.markDisabled();
+    super.marker(cause, count);
+  }
+
+  /** The buffer is full: the callback gets it and answers "fresh buffer" or "stay disabled". */
   private handoff(): void {
     const j = this.fullSeq % this.region.buffers;
     runSync(this.mem.store(consWord(this.layout, this.index, CONS_LEN + j), this.pos));
@@ -240,9 +278,12 @@ export class ContinuousWriter extends ConsumerWriter {
     this.fullSeq++;
     this.pos = 0;
     this.haveBuffer = false;
+    const sd = this.spec.stayDisabled;
+    if (sd && ++this.callbacks % sd.every === 0) this.disabledLeft = sd.records;
   }
 
   override flush(): void {
+    this.markDisabled();
     // At the end the consumer has all the time it needs: wait for it whatever the policy,
     // so the last records and markers reach it.
     if ((this.tooSlow > 0 || this.pendingMarkers.length > 0) && !this.haveBuffer) this.acquire(true);
