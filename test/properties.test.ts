@@ -32,6 +32,32 @@ const scenario = (bufferRecords: fc.Arbitrary<number>) =>
     ),
   });
 
+/** Slow or unresponsive thread-user tracers (the first per thread) and "stay disabled" callbacks. */
+const tracerBehaviour = fc.array(
+  fc.record({
+    delay: fc.constantFrom(0, 1, 3, 'never'),
+    stay: fc.option(fc.record({ every: fc.integer({ min: 1, max: 4 }), records: fc.integer({ min: 1, max: 400 }) })),
+  }),
+  { minLength: 6, maxLength: 6 },
+);
+
+function withBehaviour(cfg: ReturnType<typeof toConfig>, b: { delay: number | 'never'; stay: { every: number; records: number } | null }[]) {
+  const gated = new Set<number>();
+  return {
+    ...cfg,
+    consumers: cfg.consumers.map((c, i) => {
+      const x = b[i]!;
+      const out: Record<string, unknown> = { ...c };
+      if (c.mode === 'continuous' && c.kind === 'thread-user' && x.delay !== 0 && !gated.has(c.target)) {
+        gated.add(c.target);
+        out.callbackDelay = x.delay;
+      }
+      if (c.mode === 'continuous' && x.stay) out.stayDisabled = x.stay;
+      return out;
+    }),
+  };
+}
+
 function toConfig(s: any, branches: number) {
   const perCpu = <T>(v: T | 'mixed', a: T, b: T) => (v === 'mixed' ? Array.from({ length: s.cpus }, (_, i) => (i % 2 ? b : a)) : v);
   return {
@@ -77,5 +103,23 @@ describe('properties (threads, random workloads and consumer sets)', () => {
       { numRuns: 12, seed: 1008 },
     );
     expect(sawLoss).toBe(true);
+  });
+
+  it('slow, unresponsive and "stay disabled" tracers: the identity holds, and only gated threads stall', async () => {
+    let sawStall = false;
+    await fc.assert(
+      fc.asyncProperty(scenario(fc.integer({ min: 16, max: 400 })), tracerBehaviour, async (s, b) => {
+        // Thread-user consumers first, so the random mix has gates more often than not.
+        s.consumers[0] = { ...s.consumers[0], kind: 'thread-user', mode: 'continuous' };
+        const cfg = withBehaviour(toConfig(s, 8_000), b);
+        const r = await run(cfg);
+        expectAccountingHolds(r);
+        const gatedTids = cfg.consumers.filter((c) => 'callbackDelay' in c).map((c) => c.target).sort();
+        expect(r.threads.map((t) => t.tid).sort()).toEqual(gatedTids);
+        if (r.threads.some((t) => t.blocks > 0)) sawStall = true;
+      }),
+      { numRuns: 12, seed: 4242 },
+    );
+    expect(sawStall).toBe(true);
   });
 });
