@@ -8,6 +8,8 @@ import { EventChunk } from '../dist/src/workload/events.js';
 import { epochCount, generateEpoch } from '../dist/src/workload/generator.js';
 import { Schedule } from '../dist/src/workload/schedule.js';
 import { expectAccountingHolds, run } from './helpers.js';
+import { stress } from '../dist/src/explore/stress.js';
+import { EXPLORE_DEFAULTS, exploreConsumers } from '../dist/src/explore/scenario.js';
 
 // 2 CPUs, 4 threads, no migration: tids 1 and 3 share CPU 0, tids 2 and 4 CPU 1.
 const base = { cpus: 2, branches: 60_000, workload: { threads: 4, migrationRate: 0, timesliceBranches: 3_000 } };
@@ -123,6 +125,28 @@ describe('notify-resume: real runs', () => {
     expect(free.threads).toEqual([]);
     const tid2 = (x: typeof r) => x.consumers.find((c) => c.id === 'tid2-user')!.delivered;
     expect(tid2(r)).toBe(tid2(free));
+  });
+});
+
+describe('notify-resume under the explorer', () => {
+  it('every built-in design passes explored interleavings with a slow, an unresponsive and a stay-disabled tracer', async () => {
+    const consumers = exploreConsumers(2, 3)!.map((c) => ({
+      ...c,
+      ...(c.kind === 'thread-user' ? { callbackDelay: 1 } : {}),
+      ...(c.mode === 'continuous' ? { stayDisabled: { every: 2, records: 5 } } : {}),
+    }));
+    consumers.push({ kind: 'thread-user', target: 2, mode: 'continuous', size: 10, callbackDelay: 'never' });
+    const scenario = { ...EXPLORE_DEFAULTS, consumers };
+    // The scenario does block: both gated threads wait for their tracers in it.
+    const s = new Schedule(resolveConfig(scenario));
+    s.seek(epochCount(resolveConfig(scenario)) - 1);
+    expect(s.stalls().map((x) => x.blocks)).toEqual([1, 1]);
+    for (const design of ['spare-swap', 'suspend-copy', 'irq-copy', 'kernel-circular']) {
+      for (const scheduler of ['random', 'pct'] as const) {
+        const r = await stress({ design, runs: 60, scheduler, seed: 11, scenario });
+        expect(r.found, `${design} ${scheduler}: ${JSON.stringify(r.violation)}`).toBe(false);
+      }
+    }
   });
 });
 

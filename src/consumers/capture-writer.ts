@@ -1,7 +1,8 @@
 /**
  * A continuous consumer that keeps its whole stream in memory: the explorer's consumer
  * (tiny scenarios, checked once the execution ends). No handoff, no back-pressure: the
- * explorer looks for bugs in the swap protocol, not in the consumer's pacing.
+ * explorer looks for bugs in the swap protocol, not in the consumer's pacing. The DS
+ * callback contract still holds: a callback per `size` entries, as the real writer's.
  */
 import type { ConsumerSpec } from '../model/config.js';
 import { ABI_RECORD_WORDS } from './consumer-memory.js';
@@ -16,7 +17,8 @@ export class CaptureWriter extends ConsumerWriter {
   }
 
   push(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void {
-    this.put(fLo, fHi, tLo, tHi, flLo, flHi, false);
+    if (this.disabledLeft > 0) this.skipDisabled(1);
+    else this.put(fLo, fHi, tLo, tHi, flLo, flHi, false);
   }
 
   protected put(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number, marker: boolean): void {
@@ -30,5 +32,7 @@ export class CaptureWriter extends ConsumerWriter {
     a[o] = fLo; a[o + 1] = fHi; a[o + 2] = tLo; a[o + 3] = tHi; a[o + 4] = flLo; a[o + 5] = flHi;
     this.entries++;
     if (!marker) this.delivered++;
+    // Its buffers are virtual: every `size` entries one would have gone to the callback.
+    if (this.entries % this.spec.size === 0) this.called();
   }
 }

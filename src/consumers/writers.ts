@@ -39,9 +39,43 @@ export abstract class ConsumerWriter {
     }
   }
 
+  /**
+   * The DS callback contract (spec.stayDisabled), for continuous consumers: callbacks made
+   * so far; records still to go by before the tracer re-enables; records missed while it
+   * stayed disabled, not yet marked.
+   */
+  private callbacks = 0;
+  protected disabledLeft = 0;
+  private disabledLost = 0;
+
+  /** A full buffer went to the consumer's callback, which answers "fresh buffer" or "stay disabled". */
+  protected called(): void {
+    const sd = this.spec.stayDisabled;
+    if (sd && ++this.callbacks % sd.every === 0) this.disabledLeft = sd.records;
+  }
+
+  /** `n` (at most disabledLeft) records go by while the tracer stays disabled; at the last it re-enables. */
+  protected skipDisabled(n: number): void {
+    this.disabledLeft -= n;
+    this.disabledLost += n;
+    if (this.disabledLeft === 0) this.markDisabled();
+  }
+
+  private markDisabled(): void {
+    const n = this.disabledLost;
+    this.disabledLost = 0;
+    if (n > 0) this.markLoss(LossCause['disabled-by-callback'], n);
+  }
+
   /** A loss marker: `count` of this consumer's records were lost here, for `cause`. */
   marker(cause: number, count: number): void {
     if (count <= 0) return;
+    // Keep the markers in stream order: what was missed while disabled came first.
+    this.markDisabled();
+    this.markLoss(cause, count);
+  }
+
+  private markLoss(cause: number, count: number): void {
     // Records the hardware overwrote in circular mode are, for a "last N" ring, overwritten
     // (by design); for anyone else they are lost.
     if (cause === OVERWRITTEN_CAUSE && this instanceof RingWriter) this.overwrittenByHardware += count;
@@ -57,7 +91,9 @@ export abstract class ConsumerWriter {
   protected abstract put(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number, isMarker: boolean): void;
 
   /** End of run: hand over whatever is buffered. */
-  flush(): void {}
+  flush(): void {
+    this.markDisabled();
+  }
 
   counters(): ConsumerCounters {
     const lost: Record<string, number> = {};
@@ -142,13 +178,6 @@ export class ContinuousWriter extends ConsumerWriter {
   private haveBuffer = false;
   /** Records this consumer could not take (policy drop), not yet marked. */
   private tooSlow = 0;
-  /**
-   * The DS callback contract (spec.stayDisabled): callbacks made so far; records still to
-   * go by before the tracer re-enables; records missed while disabled, not yet marked.
-   */
-  private callbacks = 0;
-  private disabledLeft = 0;
-  private disabledLost = 0;
 
   constructor(
     spec: ConsumerSpec,
@@ -249,25 +278,6 @@ export class ContinuousWriter extends ConsumerWriter {
     }
   }
 
-  /** `n` records go by while the tracer stays disabled; at the last one it re-enables. */
-  private skipDisabled(n: number): void {
-    this.disabledLeft -= n;
-    this.disabledLost += n;
-    if (this.disabledLeft === 0) this.markDisabled();
-  }
-
-  private markDisabled(): void {
-    const n = this.disabledLost;
-    this.disabledLost = 0;
-    if (n > 0) super.marker(LossCause['disabled-by-callback'], n);
-  }
-
-  override marker(cause: number, count: number): void {
-    // Keep the markers in stream order: what was missed while disabled came first.
-    if (count > 0) this.markDisabled();
-    super.marker(cause, count);
-  }
-
   /** The buffer is full: the callback gets it and answers "fresh buffer" or "stay disabled". */
   private handoff(): void {
     const j = this.fullSeq % this.region.buffers;
@@ -278,12 +288,11 @@ export class ContinuousWriter extends ConsumerWriter {
     this.fullSeq++;
     this.pos = 0;
     this.haveBuffer = false;
-    const sd = this.spec.stayDisabled;
-    if (sd && ++this.callbacks % sd.every === 0) this.disabledLeft = sd.records;
+    this.called();
   }
 
   override flush(): void {
-    this.markDisabled();
+    super.flush();
     // At the end the consumer has all the time it needs: wait for it whatever the policy,
     // so the last records and markers reach it.
     if ((this.tooSlow > 0 || this.pendingMarkers.length > 0) && !this.haveBuffer) this.acquire(true);
