@@ -200,6 +200,27 @@ describe('the DS callback contract: "stay disabled"', () => {
   });
 });
 
+describe('--callback-delay (the config\'s callbackDelay)', () => {
+  it('applies to each thread\'s first continuous thread-user consumer without its own', () => {
+    const cfg = resolveConfig({
+      ...base, callbackDelay: 'never',
+      consumers: [
+        { kind: 'thread-user', target: 1, mode: 'continuous', size: 100, callbackDelay: 2 },
+        { id: 'second', kind: 'thread-user', target: 1, mode: 'continuous', size: 100 },
+        { kind: 'thread-user', target: 2, mode: 'continuous', size: 100 },
+        { id: 'again', kind: 'thread-user', target: 2, mode: 'continuous', size: 100 },
+        { kind: 'thread-user', target: 3, mode: 'ring', size: 100 },
+        { kind: 'thread-all', target: 4, mode: 'continuous', size: 100 },
+      ],
+    });
+    expect(cfg.consumers.map((c) => c.callbackDelay)).toEqual([2, undefined, 'never', undefined, undefined, undefined]);
+  });
+
+  it('is refused with a trace workload', () => {
+    expect(() => resolveConfig({ callbackDelay: 1, traces: ['qemu:x'] })).toThrow(/^callbackDelay: .*trace/);
+  });
+});
+
 describe('refused configurations', () => {
   const one = (c: object) => () => resolveConfig({ ...base, consumers: [c as never] });
   it.each([

@@ -14,7 +14,7 @@ export function addRunFlags(cmd: Command): Command {
   for (const f of RUN_FLAGS) {
     // The default goes in the description: a commander default would be indistinguishable
     // from a flag the user typed, and flags override the config file only when typed.
-    const o = new Option(`--${f.flag} <${f.kind === 'string' ? 'value' : f.kind === 'format' ? 'bits' : 'n'}>`, `${f.help} (default: ${f.dflt ?? 'none'})`);
+    const o = new Option(`--${f.flag} <${f.kind === 'string' ? 'value' : f.kind === 'format' ? 'bits' : f.kind === 'delay' ? 'n|never' : 'n'}>`, `${f.help} (default: ${f.dflt ?? 'none'})`);
     cmd.addOption(o);
   }
   cmd.option('--config <file>', 'JSON config file (flags override its fields) (default: none)');

@@ -89,6 +89,11 @@ export const configSchema = z.strictObject({
   consumerBuffers: int(2, 1_024).optional(),
   /** What the coordinator does when a continuous consumer has no free buffer. */
   consumerPolicy: z.enum(['wait', 'drop']).optional(),
+  /**
+   * The callbackDelay of each thread's first continuous thread-user consumer that does not
+   * set its own (`--callback-delay`): how slow user-only tracers are, for a whole run.
+   */
+  callbackDelay: z.union([int(0, 1_000_000_000), z.literal('never')]).optional(),
   /** Check every consumer against the oracle (the sink is a consumer too: it costs speed). */
   check: z.boolean().optional(),
   /** Memory the run may allocate for buffers, in MiB. */
@@ -170,6 +175,8 @@ export interface SimConfig {
   userPc: 'hide' | 'show';
   consumerBuffers: number;
   consumerPolicy: 'wait' | 'drop';
+  /** As given (the consumers it applied to carry it): see the schema. */
+  callbackDelay?: number | 'never';
   check: boolean;
   memoryBudgetMiB: number;
   watchdogMs: number;
@@ -450,6 +457,16 @@ export function resolveConfig(input: unknown): SimConfig {
   }));
   const gatedThreads = new Set<number>();
   const ids = new Set<string>();
+  const defaultDelay = c.callbackDelay ?? 0;
+  if (defaultDelay !== 0) {
+    if (traces.length) throw new ConfigError('callbackDelay', defaultDelay, 'absent or 0 with trace workloads (a trace cannot wait)');
+    const own = new Set(consumers.filter((s) => s.callbackDelay !== undefined && s.callbackDelay !== 0).map((s) => s.target));
+    for (const s of consumers) {
+      if (s.kind !== 'thread-user' || s.mode !== 'continuous' || s.callbackDelay !== undefined || own.has(s.target)) continue;
+      s.callbackDelay = defaultDelay;
+      own.add(s.target);
+    }
+  }
   consumers.forEach((s, i) => {
     if (ids.has(s.id)) throw new ConfigError(`consumers.${i}.id`, s.id, 'an id not used by another consumer');
     ids.add(s.id);
@@ -505,6 +522,7 @@ export function resolveConfig(input: unknown): SimConfig {
     userPc: c.userPc ?? DEFAULTS.userPc,
     consumerBuffers: c.consumerBuffers ?? DEFAULTS.consumerBuffers,
     consumerPolicy: c.consumerPolicy ?? DEFAULTS.consumerPolicy,
+    ...(c.callbackDelay !== undefined ? { callbackDelay: c.callbackDelay } : {}),
     check: c.check ?? DEFAULTS.check,
     memoryBudgetMiB: c.memoryBudgetMiB ?? DEFAULTS.memoryBudgetMiB,
     watchdogMs: c.watchdogMs ?? DEFAULTS.watchdogMs,

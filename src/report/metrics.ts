@@ -59,6 +59,11 @@ export function stallPerKBranch(l: SweepLine): number {
   return l.result.totals.branches ? l.result.totals.stallNs / l.result.totals.branches : 0;
 }
 
+/** Virtual time (branches) threads spent waiting for their user-only tracers (notify-resume). */
+export function threadStall(l: SweepLine): number {
+  return (l.result.threads ?? []).reduce((a, t) => a + t.stalledBranches, 0);
+}
+
 /** Share of the CPUs' time spent stalled (all CPUs, over the run's wall time). */
 export function stallShare(l: SweepLine): number {
   const t = l.result.totals;
@@ -125,6 +130,10 @@ export function reportData(lines: SweepLine[], title: string): ReportData {
     { id: 'stall', title: 'CPU stall in the overflow interrupt', unit: 'µs per 1,000 branches', fmt: 'num' },
     { id: 'throughput', title: 'Throughput (all CPUs)', unit: 'branches/s', fmt: 'int' },
   ];
+  // Slow user-only tracers (callbackDelay) lose nothing: their threads wait instead.
+  if (lines.some((l) => (l.result.threads ?? []).length > 0)) {
+    metrics.push({ id: 'threadStall', title: 'Threads waiting for their user-only tracer', unit: 'branches of virtual time, all threads', fmt: 'int' });
+  }
 
   const keyIndex = axes.map((a) => new Map(a.values.map((v, i) => [canonicalJson(v), i])));
   const points: ReportPoint[] = lines.map((l) => {
@@ -140,6 +149,7 @@ export function reportData(lines: SweepLine[], title: string): ReportData {
       'hw:all': hw ? sumLost(l.result.totals.lost) / hw : 0,
       stall: stallPerKBranch(l),
       throughput: l.result.totals.branchesPerSec,
+      threadStall: threadStall(l),
     };
     for (const c of hwCauses) m[`hw:${c}`] = hw ? (l.result.totals.lost[c] ?? 0) / hw : 0;
     if (consCauses.size) m['cons:all'] = ce ? sumLost(cl) / ce : 0;
