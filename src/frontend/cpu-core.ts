@@ -259,6 +259,10 @@ export class CpuCore {
         mode = nextMode;
         userAnn = needs.threadUser[next] === 1;
         if (needs.threadTraced[prev]) yield* this.flush(prev, chunk.epoch);
+        if (this.timeline && i + 1 === chunk.ownedEnd && chunk.ownedEnd < n) {
+          // Not the timeslice's end: the thread blocked in do_notify_resume (schedule.ts).
+          this.timeline.instant('thread waits for its tracer (notify-resume)', { tid: prev });
+        }
       }
       this.branches++;
       if (this.pmiPending) {
