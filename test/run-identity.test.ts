@@ -65,6 +65,26 @@ describe('accounting identity (threads)', () => {
   });
 });
 
+describe('consumer policy drop', () => {
+  // Tiny callback buffers that the sink cannot keep up with: many consumer-too-slow and
+  // past-absolute-maximum markers, some of them owed while no buffer is free. Once, a record
+  // that came while owed markers had just filled the last free buffer was dropped unmarked.
+  it('losses owed while no callback buffer is free are marked where they happened', async () => {
+    const input = {
+      seed: 843503411, cpus: 1, branches: 20_000, design: 'irq-copy', consumerBuffers: 3, consumerPolicy: 'drop',
+      bufferRecords: 32, skidRecords: 8, thresholdRecords: 32,
+      workload: { threads: 1, timesliceBranches: 100, syscallRate: 100, interruptRate: 100, kernelPathMean: 30 },
+      consumers: [{ id: 'c', kind: 'cpu-all', target: 0, mode: 'continuous', size: 4 }],
+    } as const;
+    for (let k = 0; k < 3; k++) {
+      const r = await run(input);
+      expectAccountingHolds(r);
+      expect(r.consumers[0]!.lost['consumer-too-slow']).toBeGreaterThan(0);
+      expect(r.consumers[0]!.lost['past-absolute-maximum']).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('hardware formats', () => {
   it('32-bit (12-byte) records on every CPU', async () => {
     const r = await run({ ...small, cpus: 2, format: 32 });

@@ -198,18 +198,14 @@ export class ContinuousWriter extends ConsumerWriter {
       this.skipDisabled(1);
       return;
     }
-    if (!this.haveBuffer && !this.acquire()) {
-      this.tooSlow++;
-      return;
-    }
     if (this.tooSlow > 0) {
       const n = this.tooSlow;
       this.tooSlow = 0;
       this.marker(LossCause['consumer-too-slow'], n);
-      if (!this.haveBuffer && !this.acquire()) {
-        this.tooSlow++;
-        return;
-      }
+    }
+    if (!this.ready()) {
+      this.tooSlow++;
+      return;
     }
     this.put(fLo, fHi, tLo, tHi, flLo, flHi, false);
   }
@@ -224,8 +220,8 @@ export class ContinuousWriter extends ConsumerWriter {
         count -= n;
         continue;
       }
-      if (!this.haveBuffer || this.tooSlow > 0) {
-        // No buffer yet, or a too-slow marker to write first: this record the per-record way.
+      if (!this.haveBuffer || this.tooSlow > 0 || this.owed.length > 0) {
+        // No buffer, or markers to write first: this record the per-record way.
         this.push(words[start]!, words[start + 1]!, words[start + 2]!, words[start + 3]!, words[start + 4]!, words[start + 5]!);
         start += ABI_RECORD_WORDS;
         count--;
@@ -243,32 +239,47 @@ export class ContinuousWriter extends ConsumerWriter {
     }
   }
 
-  protected put(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number, marker: boolean): void {
-    if (!this.haveBuffer && !this.acquire()) {
-      // Only markers get here without a buffer (policy drop): keep the count for later.
-      if (marker) this.pendingMarkers.push([flLo, tLo + tHi * 0x1_0000_0000]);
-      return;
+  /**
+   * Markers go through `owed`, in order, and are written when there is room; a record is
+   * written only after every marker before it (ready()), so a gap is marked where it is
+   * even when markers wait for a buffer (policy drop).
+   */
+  protected override writeMarker(cause: number, count: number): void {
+    const last = this.owed[this.owed.length - 1];
+    if (last && last[0] === cause) last[1] += count;
+    else this.owed.push([cause, count]);
+    this.ready();
+  }
+  private readonly owed: [number, number][] = [];
+
+  /** A buffer with room and no marker owed before it; false when there is none (policy drop). */
+  private ready(wait = this.policy === 'wait'): boolean {
+    for (;;) {
+      if (!this.haveBuffer && !this.acquire(wait)) return false;
+      const m = this.owed.shift();
+      if (!m) return true;
+      const [cause, count] = m;
+      this.put(PseudoPc.LOSS, PSEUDO_HI, count >>> 0, Math.floor(count / 0x1_0000_0000), cause, Flags.LOSS_HI, true);
     }
+  }
+
+  /** One entry into the current buffer (the caller made sure there is one). */
+  protected put(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number, marker: boolean): void {
     const o = (this.fullSeq % this.region.buffers) * this.bufWords + this.pos * ABI_RECORD_WORDS;
     const a = this.words;
     a[o] = fLo; a[o + 1] = fHi; a[o + 2] = tLo; a[o + 3] = tHi; a[o + 4] = flLo; a[o + 5] = flHi;
     if (!marker) this.delivered++;
     if (++this.pos === this.region.size) this.handoff();
   }
-  private readonly pendingMarkers: [number, number][] = [];
 
   /** Take the next callback buffer, waiting for the consumer if the policy says so. */
-  private acquire(wait = this.policy === 'wait'): boolean {
+  private acquire(wait: boolean): boolean {
     const free = consWord(this.layout, this.index, CONS_FREE_SEQ);
     for (;;) {
       const bell = runSync(this.mem.load(G_COORD_BELL));
       if (this.fullSeq - runSync(this.mem.load(free)) < this.region.buffers) {
         this.haveBuffer = true;
         this.pos = 0;
-        if (this.pendingMarkers.length) {
-          const list = this.pendingMarkers.splice(0);
-          for (const [cause, count] of list) this.writeMarker(cause, count);
-        }
         return true;
       }
       if (!wait || runSync(this.mem.load(G_STOP)) !== 0) return false;
@@ -293,16 +304,17 @@ export class ContinuousWriter extends ConsumerWriter {
 
   override flush(): void {
     super.flush();
-    // At the end the consumer has all the time it needs: wait for it whatever the policy,
-    // so the last records and markers reach it.
-    if ((this.tooSlow > 0 || this.pendingMarkers.length > 0) && !this.haveBuffer) this.acquire(true);
     if (this.tooSlow > 0) {
       const n = this.tooSlow;
       this.tooSlow = 0;
       this.marker(LossCause['consumer-too-slow'], n);
     }
+    // At the end the consumer has all the time it needs: wait for it whatever the policy,
+    // so the last markers reach it (false only when the run was stopped).
+    if (this.owed.length > 0) this.ready(true);
     if (this.haveBuffer && this.pos > 0) this.handoff();
   }
+
 }
 
 /** Copy `n` u32 words: short runs word by word (a subarray costs more than they do), long ones with set(). */
