@@ -163,25 +163,46 @@ export class Schedule {
       const t = this.running[c]!;
       const g = t ? this.gates[t - 1] : null;
       if (!g) continue;
-      this.scratch ??= new EventChunk(this.cfg.workload.timesliceBranches);
-      const out = this.scratch;
-      generateEpoch(this.cfg, this, c, out);
+      const out = this.gateOutcome(c);
       const st = this.stall[t - 1]!;
       st.ranSlots++;
-      this.gateEnd[t - 1] = this.gateStart[t - 1]! + out.gateRecords;
-      if (out.gateBlock !== GATE_NONE) {
+      this.gateEnd[t - 1] = this.gateStart[t - 1]! + out.records;
+      if (out.block !== GATE_NONE) {
         st.blocks++;
         this.blockedUntil[t - 1] = e + g.delay;
-        if (out.gateBlock === GATE_BODY) {
+        if (out.block === GATE_BODY) {
           this.prevBlockEpoch[t - 1] = this.blockEpoch[t - 1]!;
           this.prevBlockState[t - 1] = this.blockState[t - 1]!;
           this.blockEpoch[t - 1] = e;
-          this.blockState[t - 1] = { pc: out.gatePc, pcHi: out.gatePcHi, kind: out.gateKind };
-          st.stalledBranches += out.length - out.ownedEnd;
+          this.blockState[t - 1] = out.resume;
+          st.stalledBranches += out.idleAfter;
         }
       }
     }
     this.next = this.filterBlocked(this.nextRaw, e + 1, false);
+  }
+
+  /**
+   * What the gated thread running on `cpu` does in the current epoch. Every Schedule of the
+   * same config computes the same outcome, so those of one thread (the sink's oracle streams)
+   * share it: generated once per process, not once per stream.
+   */
+  private gateOutcome(cpu: number): GateOutcome {
+    let memo = outcomes.get(this.cfg);
+    if (!memo) outcomes.set(this.cfg, (memo = new Map()));
+    const key = this.epoch * this.cpus + cpu;
+    let o = memo.get(key);
+    if (!o) {
+      this.scratch ??= new EventChunk(this.cfg.workload.timesliceBranches);
+      const out = this.scratch;
+      generateEpoch(this.cfg, this, cpu, out);
+      o = {
+        records: out.gateRecords, block: out.gateBlock, idleAfter: out.length - out.ownedEnd,
+        resume: { pc: out.gatePc, pcHi: out.gatePcHi, kind: out.gateKind },
+      };
+      memo.set(key, o);
+    }
+    return o;
   }
 
   /** `pick` without the threads blocked at `epoch` (their slots go to the idle task). */
@@ -289,6 +310,16 @@ export function cr3Of(mm: number): number {
 export function syscallKind(cfg: SimConfig): number {
   return cfg.format.includes(32) ? EntryKind.INT80 : EntryKind.SYSCALL;
 }
+
+interface GateOutcome {
+  records: number;
+  block: number;
+  idleAfter: number;
+  resume: ResumeState;
+}
+
+/** Per config object: gate outcomes by (epoch, cpu) (a few per epoch, only in gated runs). */
+const outcomes = new WeakMap<SimConfig, Map<number, GateOutcome>>();
 
 /** Per thread (index tid - 1): the consumer it waits for in do_notify_resume, if any. */
 export function threadGates(cfg: SimConfig): (ThreadGate | null)[] {
