@@ -51,7 +51,8 @@ export abstract class ConsumerWriter {
   /** A full buffer went to the consumer's callback, which answers "fresh buffer" or "stay disabled". */
   protected called(): void {
     const sd = this.spec.stayDisabled;
-    if (sd && ++this.callbacks % sd.every === 0) this.disabledLeft = sd.records;
+    // A buffer of markers handed over while disabled does not re-arm the window.
+    if (sd && ++this.callbacks % sd.every === 0 && this.disabledLeft === 0) this.disabledLeft = sd.records;
   }
 
   /** `n` (at most disabledLeft) records go by while the tracer stays disabled; at the last it re-enables. */
@@ -205,6 +206,11 @@ export class ContinuousWriter extends ConsumerWriter {
     }
     if (!this.ready()) {
       this.tooSlow++;
+      return;
+    }
+    // The markers just written may have filled a buffer whose callback said "stay disabled".
+    if (this.disabledLeft > 0) {
+      this.skipDisabled(1);
       return;
     }
     this.put(fLo, fHi, tLo, tHi, flLo, flHi, false);
