@@ -132,8 +132,7 @@ describe('notify-resume under the explorer', () => {
   it('every built-in design passes explored interleavings with a slow, an unresponsive and a stay-disabled tracer', async () => {
     const consumers = exploreConsumers(2, 3)!.map((c) => ({
       ...c,
-      ...(c.kind === 'thread-user' ? { callbackDelay: 1 } : {}),
-      ...(c.mode === 'continuous' ? { stayDisabled: { every: 2, records: 5 } } : {}),
+      ...(c.kind === 'thread-user' ? { callbackDelay: 1 } : c.mode === 'continuous' ? { stayDisabled: { every: 2, records: 5 } } : {}),
     }));
     consumers.push({ kind: 'thread-user', target: 2, mode: 'continuous', size: 10, callbackDelay: 'never' });
     const scenario = { ...EXPLORE_DEFAULTS, consumers };
@@ -216,6 +215,25 @@ describe('--callback-delay (the config\'s callbackDelay)', () => {
     expect(cfg.consumers.map((c) => c.callbackDelay)).toEqual([2, undefined, 'never', undefined, undefined, undefined]);
   });
 
+  it('a thread whose first such consumer says for itself (a delay of 0, or stay-disabled callbacks) does not wait', () => {
+    const cfg = resolveConfig({
+      ...base, callbackDelay: 3,
+      consumers: [
+        { kind: 'thread-user', target: 1, mode: 'continuous', size: 100, callbackDelay: 0 },
+        { id: 'second', kind: 'thread-user', target: 1, mode: 'continuous', size: 100 },
+        { kind: 'thread-user', target: 2, mode: 'continuous', size: 100, stayDisabled: { every: 1, records: 5 } },
+        { id: 'again', kind: 'thread-user', target: 2, mode: 'continuous', size: 100 },
+        { kind: 'thread-user', target: 3, mode: 'continuous', size: 100 },
+      ],
+    });
+    expect(cfg.consumers.map((c) => c.callbackDelay)).toEqual([0, undefined, undefined, undefined, 3]);
+  });
+
+  it('is refused when it applies to no consumer', () => {
+    expect(() => resolveConfig({ ...base, callbackDelay: 2, consumers: [{ kind: 'cpu-all', target: 0, mode: 'continuous', size: 100 }] }))
+      .toThrow(/^callbackDelay: 2 is not accepted; expected absent or 0 when no thread/);
+  });
+
   it('is refused with a trace workload', () => {
     expect(() => resolveConfig({ callbackDelay: 1, traces: ['qemu:x'] })).toThrow(/^callbackDelay: .*trace/);
   });
@@ -231,6 +249,11 @@ describe('refused configurations', () => {
   ])('%j is refused, naming %s', (c, field) => {
     expect(one(c)).toThrow(ConfigError);
     expect(one(c)).toThrow(field);
+  });
+
+  it('a callbackDelay with stay-disabled callbacks on the same consumer is refused', () => {
+    expect(one({ kind: 'thread-user', target: 1, mode: 'continuous', size: 100, callbackDelay: 1, stayDisabled: { every: 1, records: 5 } }))
+      .toThrow(/consumers\.0\.stayDisabled.*callbackDelay/);
   });
 
   it('two gated consumers on one thread are refused', () => {

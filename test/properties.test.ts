@@ -52,7 +52,7 @@ function withBehaviour(cfg: ReturnType<typeof toConfig>, b: { delay: number | 'n
         gated.add(c.target);
         out.callbackDelay = x.delay;
       }
-      if (c.mode === 'continuous' && x.stay) out.stayDisabled = x.stay;
+      if (c.mode === 'continuous' && x.stay && !('callbackDelay' in out)) out.stayDisabled = x.stay;
       return out;
     }),
   };

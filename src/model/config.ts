@@ -460,11 +460,19 @@ export function resolveConfig(input: unknown): SimConfig {
   const defaultDelay = c.callbackDelay ?? 0;
   if (defaultDelay !== 0) {
     if (traces.length) throw new ConfigError('callbackDelay', defaultDelay, 'absent or 0 with trace workloads (a trace cannot wait)');
-    const own = new Set(consumers.filter((s) => s.callbackDelay !== undefined && s.callbackDelay !== 0).map((s) => s.target));
+    // Each thread's first continuous thread-user consumer, unless it says for itself (a
+    // delay, 0 included, or a stay-disabled callback, which answers instead of blocking).
+    const seen = new Set<number>();
+    let applied = 0;
     for (const s of consumers) {
-      if (s.kind !== 'thread-user' || s.mode !== 'continuous' || s.callbackDelay !== undefined || own.has(s.target)) continue;
+      if (s.kind !== 'thread-user' || s.mode !== 'continuous' || seen.has(s.target)) continue;
+      seen.add(s.target);
+      if (s.callbackDelay !== undefined || s.stayDisabled) continue;
       s.callbackDelay = defaultDelay;
-      own.add(s.target);
+      applied++;
+    }
+    if (applied === 0) {
+      throw new ConfigError('callbackDelay', defaultDelay, 'absent or 0 when no thread has a continuous thread-user consumer without its own callbackDelay or stayDisabled');
     }
   }
   consumers.forEach((s, i) => {
@@ -485,6 +493,9 @@ export function resolveConfig(input: unknown): SimConfig {
         throw new ConfigError(`consumers.${i}.callbackDelay`, s.callbackDelay, `absent or 0: tid ${s.target} already waits for another consumer`);
       }
       gatedThreads.add(s.target);
+    }
+    if (s.stayDisabled && s.callbackDelay !== undefined && s.callbackDelay !== 0) {
+      throw new ConfigError(`consumers.${i}.stayDisabled`, JSON.stringify(s.stayDisabled), 'absent when the consumer has a callbackDelay (its thread waits for a fresh buffer instead)');
     }
     if (s.stayDisabled && s.mode !== 'continuous') {
       throw new ConfigError(`consumers.${i}.stayDisabled`, JSON.stringify(s.stayDisabled), 'absent unless the consumer is continuous');
