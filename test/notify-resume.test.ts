@@ -68,6 +68,12 @@ describe('notify-resume: the ground truth', () => {
     for (let i = chunk.ownedEnd; i < chunk.length - 1; i++) expect(chunk.type[i]! & 0x0f).toBe(1);
   });
 
+  it('a gate that never closes (a buffer the run cannot fill) leaves every consumer\'s ground truth as it is', () => {
+    const cfg = resolveConfig({ ...gated(3, 1 << 24), workload: { ...base.workload, migrationRate: 0.5 } });
+    const free = resolveConfig({ ...cfg, consumers: cfg.consumers.map((c) => ({ ...c, callbackDelay: 0 })) });
+    expect(cfg.consumers.map((c) => ExpectedStream.count(cfg, c))).toEqual(free.consumers.map((c) => ExpectedStream.count(free, c)));
+  });
+
   it('the schedule with gates is a pure function of (config, seed)', () => {
     const cfg = resolveConfig({ ...gated(2, 120), seed: 9, workload: { ...base.workload, migrationRate: 0.5 } });
     const a = cfg.consumers.map((c) => ExpectedStream.count(cfg, c));

@@ -108,17 +108,19 @@ export function generateEpoch(cfg: SimConfig, schedule: Schedule, cpu: number, o
   out.epoch = epoch;
   out.migratedAfter = T && schedule.lastCpu[T - 1]! >= 0 && schedule.lastCpu[T - 1] !== cpu ? schedule.lastRan[T - 1]! : -1;
 
-  // Tail length is fixed up front so the body knows where to stop. A gated thread always
-  // reserves a switch (it may have to leave for the idle task) and room to block in.
+  // Tail length is fixed up front so the body knows where to stop. Every thread reserves a
+  // switch (it may have to leave for the idle task) and room to block in, gated or not, so
+  // a gate that never closes leaves the workload exactly as it is without one; unused, they
+  // are kernel branches of the tail.
   let tailKernel = 0;
   let tailLen = 0;
   let switchSlot = 0;
   if (nRaw >= 0) {
     tailKernel = 1 + rng.below(3);
-    switchSlot = gate || nRaw !== T ? 1 : 0;
+    switchSlot = T || nRaw !== T ? 1 : 0;
     tailLen = (T ? 1 : 0) + tailKernel + switchSlot;
   }
-  const reserve = gate && nRaw >= 0 ? GATE_RESERVE : 0;
+  const reserve = T && nRaw >= 0 ? GATE_RESERVE : 0;
   const bodyEnd = Math.max(0, len - tailLen - reserve);
 
   // Head.
