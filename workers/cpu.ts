@@ -5,10 +5,12 @@ import { memFor } from '../src/mem/mem-for.js';
 import { CpuCore, type CpuResult } from '../src/frontend/cpu-core.js';
 import { newChunk } from '../src/workload/generator.js';
 import { workloadFor } from '../src/workload/workload-for.js';
+import { useGateTable } from '../src/workload/schedule.js';
 import type { WorkerData } from '../src/run/shared-state.js';
 import { cpuFault, markFault } from '../src/run/test-hooks.js';
 
 const { state, cpu } = workerData as WorkerData;
+if (state.gates) useGateTable(state.cfg, state.gates);
 // Test-only (src/run/test-hooks.ts): a CPU that crashes mid-run.
 const fault = cpuFault();
 const faultAfter = fault && fault.cpu === cpu ? fault.afterBranches : Infinity;

@@ -4,8 +4,10 @@ import { serve } from '../src/run/control-plane.js';
 import { memFor } from '../src/mem/mem-for.js';
 import { Sink, type RingFinal } from '../src/consumers/sink.js';
 import type { WorkerData } from '../src/run/shared-state.js';
+import { useGateTable } from '../src/workload/schedule.js';
 
 const { state, dumpDir } = workerData as WorkerData;
+if (state.gates) useGateTable(state.cfg, state.gates);
 const sink = new Sink(state.cfg, memFor(state.cfg, state.ctl, state.cfg.cpus + 1), state.layout, state.cons, dumpDir);
 
 serve({

@@ -29,6 +29,7 @@ import type { CheckResult } from '../oracle/checker.js';
 import type { RingFinal } from '../consumers/sink.js';
 import { loadDesign } from '../designs/load-design.js';
 import { connect } from './control-plane.js';
+import { gateTable } from '../workload/schedule.js';
 import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat, statsBytes, type SharedState, type WorkerData } from './shared-state.js';
 import { sumLost, violationCount, zeroViolations, type ConsumerReport, type CpuReport, type RunResult } from './result.js';
 import { logSpawn } from './test-hooks.js';
@@ -143,6 +144,8 @@ async function runResolved(cfg: SimConfig, opts: RunOptions): Promise<RunResult>
       cons: new SharedArrayBuffer(Math.max(8, consBytes)),
       stats: new SharedArrayBuffer(statsBytes(cfg.cpus)),
     };
+    const gates = gateTable(cfg);
+    if (gates) state.gates = gates;
   } catch (e) {
     // Within the budget but more than this machine will give: still bad input, still nothing started.
     if (!(e instanceof RangeError)) throw e;

@@ -30,6 +30,8 @@ export interface SharedState {
   cons: SharedArrayBuffer;
   /** Float64 figures for progress and the watchdog (not part of the protocol). */
   stats: SharedArrayBuffer;
+  /** Gated threads' outcomes (schedule.ts gateTable), worked out once for every worker. */
+  gates?: Float64Array;
 }
 
 export interface WorkerData {

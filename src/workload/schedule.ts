@@ -35,7 +35,7 @@ import { EntryKind } from '../model/constants.js';
 import { hashKey, Rng } from './prng.js';
 import { userAddress } from './addresses.js';
 import { EventChunk, GATE_BODY, GATE_NONE } from './events.js';
-import { epochLength, generateEpoch } from './generator.js';
+import { epochCount, epochLength, generateEpoch } from './generator.js';
 
 /** The consumer a gated thread waits for. */
 export interface ThreadGate {
@@ -320,6 +320,38 @@ interface GateOutcome {
 
 /** Per config object: gate outcomes by (epoch, cpu) (a few per epoch, only in gated runs). */
 const outcomes = new WeakMap<SimConfig, Map<number, GateOutcome>>();
+
+const OUTCOME_WORDS = 7;
+
+/**
+ * Every gate outcome of a run, worked out once (by the main thread, before the workers
+ * start) as a pure function of (config, seed): null when no thread is gated. Workers install
+ * it with useGateTable() instead of each generating every gated thread's timeslices.
+ */
+export function gateTable(cfg: SimConfig): Float64Array | null {
+  if (!threadGates(cfg).some((g) => g)) return null;
+  new Schedule(cfg).seek(epochCount(cfg) - 1);
+  const memo = outcomes.get(cfg) ?? new Map<number, GateOutcome>();
+  const table = new Float64Array(memo.size * OUTCOME_WORDS);
+  let k = 0;
+  for (const [key, o] of memo) {
+    table.set([key, o.records, o.block, o.idleAfter, o.resume.pc, o.resume.pcHi, o.resume.kind], k);
+    k += OUTCOME_WORDS;
+  }
+  return table;
+}
+
+/** Let every Schedule of `cfg` (this very object) read its gate outcomes from `table`. */
+export function useGateTable(cfg: SimConfig, table: Float64Array): void {
+  const memo = new Map<number, GateOutcome>();
+  for (let k = 0; k < table.length; k += OUTCOME_WORDS) {
+    memo.set(table[k]!, {
+      records: table[k + 1]!, block: table[k + 2]!, idleAfter: table[k + 3]!,
+      resume: { pc: table[k + 4]!, pcHi: table[k + 5]!, kind: table[k + 6]! },
+    });
+  }
+  outcomes.set(cfg, memo);
+}
 
 /** Per thread (index tid - 1): the consumer it waits for in do_notify_resume, if any. */
 export function threadGates(cfg: SimConfig): (ThreadGate | null)[] {
