@@ -27,7 +27,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { flag: 'format', field: 'format', kind: 'format', help: 'hardware record format: 64, 32, or one per CPU (64,32,...)', dflt: '64' },
   { flag: 'user-pc', field: 'userPc', kind: 'string', help: 'kernel-only views: show the user PC, or hide it behind USER', dflt: 'hide' },
   { flag: 'consumer-buffers', field: 'consumerBuffers', kind: 'int', help: 'callback buffers per continuous consumer', dflt: '8' },
-  { flag: 'callback-delay', field: 'callbackDelay', kind: 'delay', help: 'timeslices each user-only tracer\'s callback takes (its thread waits), or never', dflt: '0' },
+  { flag: 'callback-delay', field: 'callbackDelay', kind: 'delay', help: 'timeslices the callback of each thread\'s first continuous thread-user consumer takes (the thread waits), or never', dflt: '0' },
   { flag: 'consumer-policy', field: 'consumerPolicy', kind: 'string', help: 'when a consumer has no free buffer: wait or drop', dflt: 'wait' },
   { flag: 'memory-budget', field: 'memoryBudgetMiB', kind: 'int', help: 'MiB the run may allocate for buffers', dflt: '2048' },
   { flag: 'copiers', field: 'copiers', kind: 'int', help: 'copier workers in the work queue (suspend-copy)', dflt: '2' },

@@ -73,6 +73,8 @@ export abstract class ConsumerWriter {
     if (count <= 0) return;
     // Keep the markers in stream order: what was missed while disabled came first.
     this.markDisabled();
+    // Records lost on the way went by as well: they count toward the re-enable.
+    if (this.disabledLeft > 0) this.disabledLeft -= Math.min(count, this.disabledLeft);
     this.markLoss(cause, count);
   }
 
