@@ -98,8 +98,9 @@ describe('notify-resume: real runs', () => {
     expect(by(r, 'tid1-user').delivered).toBe(300);
     expect(by(r, 'tid1-all').delivered).toBeLessThan(by(free, 'tid1-all').delivered / 5);
     // Its thread, on CPU 0, blocked once and stayed blocked; the stall is reported for it alone.
-    expect(r.threads).toHaveLength(1);
-    const t = r.threads[0]!;
+    const gatedOnly = r.threads.filter((x) => x.consumer);
+    expect(gatedOnly).toHaveLength(1);
+    const t = gatedOnly[0]!;
     expect(t).toMatchObject({ tid: 1, consumer: 'tid1-user', blocks: 1, ranSlots: 1, blockedAtEnd: true });
     expect(t.blockedSlots).toBeGreaterThan(3);
     expect(t.stalledBranches).toBeGreaterThan(t.blockedSlots * 3_000);
@@ -115,7 +116,7 @@ describe('notify-resume: real runs', () => {
       const r = await run({ ...gated(2, 200), design, bufferRecords: 128, skidRecords: 4, spares: 64 });
       expectAccountingHolds(r);
       const user = r.consumers[0]!;
-      const t = r.threads[0]!;
+      const t = r.threads.find((x) => x.consumer)!;
       expect(t.blocks, design).toBe(Math.floor(user.expected! / 200));
       expect(t.blocks, design).toBeGreaterThan(2);
       expect(t.stalledBranches, design).toBeGreaterThan(0);
@@ -127,11 +128,44 @@ describe('notify-resume: real runs', () => {
     const r = await run(cfg);
     const free = await run({ ...cfg, consumers: cfg.consumers.map((c) => ({ ...c, callbackDelay: 0 })) });
     expectAccountingHolds(r);
-    expect(r.threads.map((t) => t.tid)).toEqual([1]);
-    expect(free.threads).toEqual([]);
+    expect(r.threads.filter((t) => t.consumer).map((t) => t.tid)).toEqual([1]);
+    expect(free.threads.filter((t) => t.consumer)).toEqual([]);
     const tid2 = (x: typeof r) => x.consumers.find((c) => c.id === 'tid2-user')!.delivered;
     expect(tid2(r)).toBe(tid2(free));
   });
+});
+
+describe('notify-resume while a design has tracing off', () => {
+  // Tiny buffers: suspend-copy turns tracing off at every overflow, spare-swap with no spare
+  // too. A thread with a continuous user-only tracer never runs user code meanwhile.
+  const tiny = {
+    cpus: 2, branches: 30_000, bufferRecords: 64, skidRecords: 4,
+    workload: { threads: 4, migrationRate: 0.3, timesliceBranches: 2_000, irqsOffBranches: 8 },
+    consumers: [
+      { kind: 'thread-user', target: 1, mode: 'continuous', size: 256 },
+      { kind: 'thread-user', target: 2, mode: 'ring', size: 256 },
+      { kind: 'thread-all', target: 1, mode: 'continuous', size: 256 },
+      { kind: 'cpu-all', target: 0, mode: 'continuous', size: 256 },
+    ],
+  } as const;
+  for (const [design, cause, extra] of [['suspend-copy', 'tracing-suspended', {}], ['spare-swap', 'no-spare-buffer', { spares: 0 }]] as const) {
+    it(`${design}: the continuous user-only tracer loses nothing, its thread waits at its returns to user; the others lose as ${cause}`, async () => {
+      const r = await run({ ...tiny, ...extra, design });
+      expectAccountingHolds(r);
+      const by = (id: string) => r.consumers.find((c) => c.id === id)!;
+      expect(by('tid1-user').lost).toEqual({});
+      expect(by('tid1-user').delivered).toBe(by('tid1-user').expected);
+      // Its kernel records in the windows are lost; a ring user-only consumer does not hold its thread.
+      expect(by('tid1-all').lost[cause]).toBeGreaterThan(0);
+      expect(by('cpu0-all').lost[cause]).toBeGreaterThan(0);
+      expect(by('tid2-user-ring').lost[cause]).toBeGreaterThan(0);
+      const t1 = r.threads.find((t) => t.tid === 1)!;
+      expect(t1.consumer).toBeNull();
+      expect(t1.tracingWaits).toBeGreaterThan(0);
+      expect(t1.tracingWaitNs).toBeGreaterThan(0);
+      expect(r.threads.map((t) => t.tid)).toEqual([1]);
+    });
+  }
 });
 
 describe('notify-resume under the explorer', () => {

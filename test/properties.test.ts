@@ -99,6 +99,10 @@ describe('properties (threads, random workloads and consumer sets)', () => {
         const r = await run(toConfig(s, 8_000));
         expectAccountingHolds(r);
         if (r.consumers.some((c) => sumLost(c.lost) > 0)) sawLoss = true;
+        // A thread with a continuous user-only tracer waits while tracing is off (notify-resume).
+        for (const c of r.consumers) {
+          if (c.kind === 'thread-user' && c.mode === 'continuous') expect(c.lost['no-spare-buffer'] ?? 0, c.id).toBe(0);
+        }
       }),
       { numRuns: 12, seed: 1008 },
     );
@@ -115,7 +119,7 @@ describe('properties (threads, random workloads and consumer sets)', () => {
         const r = await run(cfg);
         expectAccountingHolds(r);
         const gatedTids = cfg.consumers.filter((c) => 'callbackDelay' in c).map((c) => c.target).sort();
-        expect(r.threads.map((t) => t.tid).sort()).toEqual(gatedTids);
+        expect(r.threads.filter((t) => t.consumer).map((t) => t.tid).sort()).toEqual(gatedTids);
         if (r.threads.some((t) => t.blocks > 0)) sawStall = true;
       }),
       { numRuns: 12, seed: 4242 },

@@ -151,6 +151,8 @@ export class Coordinator implements DesignContext {
       },
       *enable(cpu, buffer) {
         yield* self.program(cpu, buffer);
+        // A thread with a user-only tracer may wait for this in do_notify_resume (cpu-core.ts).
+        yield* mem.notify(w(cpu, DS_ENABLED));
       },
       *circular(cpu) { return (yield* mem.load(w(cpu, DS_CIRCULAR))) === 1; },
       *installCircular(cpu, buffer) {

@@ -45,6 +45,13 @@ const NO_CLASS = 255;
 /** Shadow class of a circular slot holding a LOSS record (its counts are in lossSlots). */
 const LOSS_SLOT = 254;
 
+/** A thread that waited at its return to user mode for tracing to come back on (notify-resume). */
+export interface TracingWait {
+  tid: number;
+  waits: number;
+  waitNs: number;
+}
+
 /** A count of dropped records, reported when the CPU stops with losses not yet written. */
 export interface PendingLoss {
   cause: number;
@@ -73,6 +80,8 @@ export interface CpuResult {
   stopped: boolean;
   /** Gated threads' waits for their tracers (the scheduler's account, as far as this CPU got). */
   threadStalls?: ThreadStall[];
+  /** Threads that waited on this CPU for tracing to come back on. */
+  tracingWaits: TracingWait[];
   /** With a timeline: this CPU's track. */
   timeline?: { events: TraceEvent[]; dropped: number };
 }
@@ -223,6 +232,7 @@ export class CpuCore {
         this.kernelKind = aux[i]!;
         this.inKernel = true;
       } else if (t === EV_RETURN) {
+        if (!this.enabled && needs.threadUserContinuous[this.tid] && !(yield* this.notifyResume())) return false;
         const synth = mode === HW_KERNEL_ONLY;
         const slots = store + (synth ? 2 : 0);
         if (slots) {
@@ -267,7 +277,11 @@ export class CpuCore {
       this.branches++;
       if (this.pmiPending) {
         if (this.skidLeft > 0) this.skidLeft--;
-        else if ((ty & IRQS_OFF) === 0) yield* this.takePmi();
+        else if ((ty & IRQS_OFF) === 0) {
+          yield* this.takePmi();
+          // Taken in user mode: its return to user is where the thread waits for tracing.
+          if (!this.enabled && !this.inKernel && needs.threadUserContinuous[this.tid] && !(yield* this.notifyResume())) return false;
+        }
       }
       if (--untilPublish === 0) {
         untilPublish = batch;
@@ -571,6 +585,28 @@ export class CpuCore {
     }
   }
 
+  /**
+   * do_notify_resume for a thread with a continuous user-only tracer, at a return to user
+   * mode while tracing is off on this CPU (a design's disabled window): the thread waits until
+   * the design re-enables (ds.enable notifies DS_ENABLED), so its tracer loses nothing of its
+   * user code. Only its kernel records in the window are lost. The wait is the thread's; in
+   * wall time it holds this CPU, as any thread running on it would.
+   */
+  private *notifyResume(): Generator<Op, boolean, unknown> {
+    const t0 = process.hrtime.bigint();
+    if (!(yield* this.waitAtLeast(cpuWord(this.id, DS_ENABLED), 1))) return false;
+    yield* this.reload();
+    const dt = Number(process.hrtime.bigint() - t0);
+    this.stallNs += dt;
+    const w = this.resumeWaits.get(this.tid) ?? { tid: this.tid, waits: 0, waitNs: 0 };
+    w.waits++;
+    w.waitNs += dt;
+    this.resumeWaits.set(this.tid, w);
+    this.timeline?.span('notify-resume: waits for tracing (stall)', this.timeline.now() - dt / 1000, this.timeline.now(), { tid: this.tid });
+    return true;
+  }
+  private readonly resumeWaits = new Map<number, TracingWait>();
+
   /** Raise the overflow interrupt and wait while the coordinator services it (the stall). */
   private *takePmi(): Generator<Op, void, unknown> {
     const mem = this.mem;
@@ -668,7 +704,7 @@ export class CpuCore {
       id: this.id, branches: this.branches, hwRecords: this.hwRecords, annotations: this.annotations,
       overflows: this.overflows, stallNs: this.stallNs + this.migrationWaitNs, lost, pendingLosses,
       flushes: this.flushes, flushStallNs: this.flushStallNs, migrationWaitNs: this.migrationWaitNs,
-      circularOverwrites: this.circularOverwrites, stopped: this.stopped,
+      circularOverwrites: this.circularOverwrites, stopped: this.stopped, tracingWaits: [...this.resumeWaits.values()],
       ...(this.timeline ? { timeline: { events: this.timeline.events, dropped: this.timeline.dropped } } : {}),
     };
   }

@@ -38,6 +38,11 @@ export class TraceNeeds {
   readonly threadUser: Uint8Array;
   /** The thread has a per-thread consumer: its records are flushed when it is switched out. */
   readonly threadTraced: Uint8Array;
+  /**
+   * The thread has a continuous user-only consumer: it never runs user code while tracing is
+   * off on its CPU, but waits at its return to user mode until it is back (notify-resume).
+   */
+  readonly threadUserContinuous: Uint8Array;
 
   constructor(private readonly cfg: SimConfig) {
     this.cpuNeed = new Uint8Array(cfg.cpus);
@@ -46,6 +51,7 @@ export class TraceNeeds {
     this.threadNeed = new Uint8Array(n);
     this.threadUser = new Uint8Array(n);
     this.threadTraced = new Uint8Array(n);
+    this.threadUserContinuous = new Uint8Array(n);
     for (const c of cfg.consumers) {
       if (c.kind.startsWith('cpu')) {
         this.cpuNeed[c.target]! |= KIND_NEEDS[c.kind];
@@ -54,6 +60,7 @@ export class TraceNeeds {
         this.threadNeed[c.target]! |= KIND_NEEDS[c.kind];
         this.threadTraced[c.target] = 1;
         if (c.kind === 'thread-user') this.threadUser[c.target] = 1;
+        if (c.kind === 'thread-user' && c.mode === 'continuous') this.threadUserContinuous[c.target] = 1;
       }
     }
   }

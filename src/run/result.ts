@@ -3,6 +3,17 @@ import type { ConsumerKind, ConsumerMode, SimConfig } from '../model/config.js';
 import type { Violations } from '../oracle/checker.js';
 import type { ThreadStall } from '../workload/schedule.js';
 
+/**
+ * A thread that waited for its user-only tracer: gated (a callbackDelay, the scheduler's
+ * account in virtual time: `consumer` is the one it waits for), and/or held at its returns
+ * to user mode while a design had tracing off on its CPU (the data path's account, wall time).
+ */
+export interface ThreadReport extends Omit<ThreadStall, 'consumer'> {
+  consumer: string | null;
+  tracingWaits: number;
+  tracingWaitNs: number;
+}
+
 export interface CpuReport {
   id: number;
   format: 32 | 64;
@@ -46,10 +57,12 @@ export interface RunResult {
   consumers: ConsumerReport[];
   coordinator: { overflowsServiced: number; serviceP50Ns: number; serviceP99Ns: number; hwRecordsDrained: number };
   /**
-   * Threads that wait for a slow or unresponsive tracer (consumers with a callbackDelay):
-   * how often and how long (virtual time) each was blocked in do_notify_resume.
+   * Threads that waited in do_notify_resume: for a slow or unresponsive tracer (consumers
+   * with a callbackDelay; how often and how long in virtual time), or for tracing to come
+   * back on (threads with a continuous thread-user consumer; how often and how long in wall
+   * time).
    */
-  threads: ThreadStall[];
+  threads: ThreadReport[];
   totals: { branches: number; wallMs: number; branchesPerSec: number; lost: Record<string, number>; stallNs: number };
   /** False when the run stopped early (interrupted, or an actor failed). */
   complete: boolean;

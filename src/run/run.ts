@@ -31,7 +31,8 @@ import { loadDesign } from '../designs/load-design.js';
 import { connect } from './control-plane.js';
 import { gateTable } from '../workload/schedule.js';
 import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat, statsBytes, type SharedState, type WorkerData } from './shared-state.js';
-import { sumLost, violationCount, zeroViolations, type ConsumerReport, type CpuReport, type RunResult } from './result.js';
+import { sumLost, violationCount, zeroViolations, type ConsumerReport, type CpuReport, type RunResult, type ThreadReport } from './result.js';
+import type { ThreadStall } from '../workload/schedule.js';
 import { logSpawn } from './test-hooks.js';
 
 export interface RunProgress {
@@ -536,7 +537,7 @@ function assemble(
       serviceP99Ns: coord?.serviceP99Ns ?? 0,
       hwRecordsDrained: coord?.hwRecordsDrained ?? 0,
     },
-    threads: furthest?.threadStalls ?? [],
+    threads: threadReports(furthest?.threadStalls ?? [], cpus),
     totals: {
       branches,
       wallMs,
@@ -547,6 +548,24 @@ function assemble(
     complete,
     ok,
   };
+}
+
+/** Gated threads (the scheduler's account) and the threads' waits for tracing (all CPUs'), by tid. */
+function threadReports(stalls: ThreadStall[], cpus: (CpuResult | undefined)[]): ThreadReport[] {
+  const by = new Map<number, ThreadReport>();
+  for (const s of stalls) by.set(s.tid, { ...s, tracingWaits: 0, tracingWaitNs: 0 });
+  for (const c of cpus) {
+    for (const w of c?.tracingWaits ?? []) {
+      let r = by.get(w.tid);
+      if (!r) {
+        r = { tid: w.tid, consumer: null, blocks: 0, blockedSlots: 0, stalledBranches: 0, ranSlots: 0, blockedAtEnd: false, tracingWaits: 0, tracingWaitNs: 0 };
+        by.set(w.tid, r);
+      }
+      r.tracingWaits += w.waits;
+      r.tracingWaitNs += w.waitNs;
+    }
+  }
+  return [...by.values()].sort((a, b) => a.tid - b.tid);
 }
 
 function writeTimeline(file: string, cfg: SimConfig, cpus: CpuResult[], coord: CoordinatorResult): void {
