@@ -90,6 +90,10 @@ export interface CpuResult {
 export const CPU_STAT_BRANCHES = 0;
 /** hrtime (ns) of the last threshold crossing, for the overflow service latency; 0 when re-armed. */
 export const CPU_STAT_CROSSED_NS = 1;
+/** The thread waiting in do_notify_resume for tracing to come back on (0: none), for the watchdog. */
+export const CPU_STAT_RESUME_WAIT = 2;
+/** The thread this CPU waits for another CPU to release before it runs it (0: none), for the watchdog. */
+export const CPU_STAT_MIGRATION_WAIT = 3;
 export const CPU_STAT_STRIDE = 4;
 
 export class CpuCore {
@@ -563,7 +567,10 @@ export class CpuCore {
   /** Before running a thread that last ran on another CPU: wait until its records there were splayed. */
   private *waitReleased(tid: number, epoch: number): Generator<Op, boolean, unknown> {
     const t0 = process.hrtime.bigint();
+    const slot = this.id * CPU_STAT_STRIDE + CPU_STAT_MIGRATION_WAIT;
+    this.stats[slot] = tid;
     const ok = yield* this.waitAtLeast(this.layout.relBase + tid, epoch + 1);
+    this.stats[slot] = 0;
     const dt = Number(process.hrtime.bigint() - t0);
     this.migrationWaitNs += dt;
     if (dt > 0) this.timeline?.span('migration wait (stall)', this.timeline.now() - dt / 1000, this.timeline.now(), { tid });
@@ -594,7 +601,11 @@ export class CpuCore {
    */
   private *notifyResume(): Generator<Op, boolean, unknown> {
     const t0 = process.hrtime.bigint();
-    if (!(yield* this.waitAtLeast(cpuWord(this.id, DS_ENABLED), 1))) return false;
+    const waitSlot = this.id * CPU_STAT_STRIDE + CPU_STAT_RESUME_WAIT;
+    this.stats[waitSlot] = this.tid;
+    const ok = yield* this.waitAtLeast(cpuWord(this.id, DS_ENABLED), 1);
+    this.stats[waitSlot] = 0;
+    if (!ok) return false;
     yield* this.reload();
     const dt = Number(process.hrtime.bigint() - t0);
     this.stallNs += dt;

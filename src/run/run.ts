@@ -21,7 +21,7 @@ import { ConfigError, RunAbortedError } from '../model/errors.js';
 import { FLUSH_ACK, FLUSH_REQ, G_COORD_BELL, G_DOORBELL, G_HEARTBEAT, G_SINK_BELL, G_STOP, PMI_ACK, PMI_REQ, cpuWord, makeLayout, type Layout } from '../mem/layout.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import type { ConsumerCounters } from '../consumers/writers.js';
-import { CPU_STAT_BRANCHES, CPU_STAT_STRIDE, type CpuResult, type PendingLoss } from '../frontend/cpu-core.js';
+import { CPU_STAT_BRANCHES, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STRIDE, type CpuResult, type PendingLoss } from '../frontend/cpu-core.js';
 import { COPIER_TID_BASE, type CoordinatorResult } from '../backend/coordinator.js';
 import { timelineFile } from '../model/timeline.js';
 import { prepareTraces } from '../workload/trace-setup.js';
@@ -426,7 +426,7 @@ class Runner {
             this.cpuSeen[c] = b;
             this.cpuSeenAt[c] = now;
           } else if (now - this.cpuSeenAt[c]! > (b === 0 ? Math.max(limit, CPU_START_MS) : limit)) {
-            this.stop({ actor: `cpu${c}`, cause: `made no progress for ${limit} ms (watchdog; raise --watchdog-ms if it is only slow)` });
+            this.stop(this.cpuHang(c, limit));
             return;
           }
         }
@@ -438,6 +438,27 @@ class Runner {
       case 'check':
         return;
     }
+  }
+
+  /**
+   * CPU `c` made no progress: say what it waits for. A CPU waiting for a thread that another
+   * CPU has not released yet is not the cause when that one holds a thread at its return to
+   * user mode (notify-resume) for tracing the design never turned back on: blame that one.
+   */
+  private cpuHang(c: number, limit: number): Fault {
+    const hint = 'watchdog; raise --watchdog-ms if it is only slow';
+    const stat = (cpu: number, word: number) => this.stats[cpu * CPU_STAT_STRIDE + word]!;
+    const resumeWait = (cpu: number): Fault => ({
+      actor: `cpu${cpu}`,
+      cause: `thread ${stat(cpu, CPU_STAT_RESUME_WAIT)} waited ${limit} ms at its return to user mode for tracing to come back on (notify-resume: the design ${this.designName} did not re-enable it; ${hint})`,
+    });
+    if (stat(c, CPU_STAT_RESUME_WAIT) > 0) return resumeWait(c);
+    const migrating = stat(c, CPU_STAT_MIGRATION_WAIT);
+    if (migrating > 0) {
+      for (let d = 0; d < this.cfg.cpus; d++) if (d !== c && stat(d, CPU_STAT_RESUME_WAIT) > 0) return resumeWait(d);
+      return { actor: `cpu${c}`, cause: `waited ${limit} ms for thread ${migrating} to be released by the CPU it ran on (${hint})` };
+    }
+    return { actor: `cpu${c}`, cause: `made no progress for ${limit} ms (${hint})` };
   }
 
   /** The coordinator thread stopped answering: blame the design if it was inside it. */
