@@ -1,5 +1,6 @@
 // User-only tracers that are slow or do not answer (notify-resume), and the DS callback
 // contract ("stay disabled"): the oracle's schedule, real runs, and the config's refusals.
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../dist/src/model/config.js';
 import { ConfigError } from '../dist/src/model/errors.js';
@@ -169,6 +170,14 @@ describe('notify-resume while a design has tracing off', () => {
 });
 
 describe('notify-resume under the explorer', () => {
+  it('a thread held while tracing is off is woken whether the design re-arms with enable or install (no lost wake-up)', async () => {
+    const design = fileURLToPath(new URL('./fixtures/install-rearm-design.mjs', import.meta.url));
+    for (const scheduler of ['random', 'pct'] as const) {
+      const r = await stress({ design, runs: 100, scheduler, seed: 3 });
+      expect(r.found, `${scheduler}: ${JSON.stringify(r.violation)}`).toBe(false);
+    }
+  });
+
   it('every built-in design passes explored interleavings with a slow, an unresponsive and a stay-disabled tracer', async () => {
     const consumers = exploreConsumers(2, 3)!.map((c) => ({
       ...c,

@@ -151,8 +151,6 @@ export class Coordinator implements DesignContext {
       },
       *enable(cpu, buffer) {
         yield* self.program(cpu, buffer);
-        // A thread with a user-only tracer may wait for this in do_notify_resume (cpu-core.ts).
-        yield* mem.notify(w(cpu, DS_ENABLED));
       },
       *circular(cpu) { return (yield* mem.load(w(cpu, DS_CIRCULAR))) === 1; },
       *installCircular(cpu, buffer) {
@@ -183,6 +181,9 @@ export class Coordinator implements DesignContext {
     yield* mem.store(cpuWord(cpu, DS_THRESHOLD), b.threshold);
     // DS_CAUSE is left alone: a CPU that still sees DS_ENABLED = 0 may read it right now.
     yield* mem.store(cpuWord(cpu, DS_ENABLED), 1);
+    // A thread with a user-only tracer may wait for this in do_notify_resume (cpu-core.ts),
+    // whether the design re-arms with enable() or install().
+    yield* mem.notify(cpuWord(cpu, DS_ENABLED));
     this.drained.delete(buffer);
     // Re-armed: the overflow service latency runs from the CPU's threshold crossing to here.
     const slot = cpu * CPU_STAT_STRIDE + CPU_STAT_CROSSED_NS;
