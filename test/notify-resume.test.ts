@@ -75,6 +75,15 @@ describe('notify-resume: the ground truth', () => {
     expect(cfg.consumers.map((c) => ExpectedStream.count(cfg, c))).toEqual(free.consumers.map((c) => ExpectedStream.count(free, c)));
   });
 
+  it('a config object changed after use does not see the outcomes worked out for it before', () => {
+    const cfg = resolveConfig({ ...gated(2, 120), seed: 5 });
+    const before = cfg.consumers.map((c) => ExpectedStream.count(cfg, c));
+    cfg.seed = 6;
+    const fresh = resolveConfig({ ...gated(2, 120), seed: 6 });
+    expect(cfg.consumers.map((c) => ExpectedStream.count(cfg, c))).toEqual(fresh.consumers.map((c) => ExpectedStream.count(fresh, c)));
+    expect(before).not.toEqual(fresh.consumers.map((c) => ExpectedStream.count(fresh, c)));
+  });
+
   it('the schedule with gates is a pure function of (config, seed)', () => {
     const cfg = resolveConfig({ ...gated(2, 120), seed: 9, workload: { ...base.workload, migrationRate: 0.5 } });
     const a = cfg.consumers.map((c) => ExpectedStream.count(cfg, c));

@@ -210,6 +210,14 @@ export class CpuCore {
       const t = ty & EV_TYPE_MASK;
       const o = i * REC_WORDS;
       const store = (mode >> t) & 1;
+      if (!this.enabled && needs.threadUserContinuous[this.tid] && inUserView(t, aux[i]!)) {
+        // A record of its user-only view while tracing is off: the thread is at (or past) a
+        // return to user mode, where it waits (notify-resume); then this event again. (A
+        // trace may go from kernel to user code with no return event in between.)
+        if (!(yield* this.notifyResume())) return false;
+        i--;
+        continue;
+      }
       if (t === EV_USER || t === EV_KERNEL) {
         // One record or nothing (runs of these go through storeRun above).
         if (store) {
@@ -236,7 +244,6 @@ export class CpuCore {
         this.kernelKind = aux[i]!;
         this.inKernel = true;
       } else if (t === EV_RETURN) {
-        if (!this.enabled && needs.threadUserContinuous[this.tid] && !(yield* this.notifyResume())) return false;
         const synth = mode === HW_KERNEL_ONLY;
         const slots = store + (synth ? 2 : 0);
         if (slots) {
@@ -600,20 +607,26 @@ export class CpuCore {
    * wall time it holds this CPU, as any thread running on it would.
    */
   private *notifyResume(): Generator<Op, boolean, unknown> {
+    const enabledWord = cpuWord(this.id, DS_ENABLED);
+    if ((yield* this.mem.load(enabledWord)) === 1) {
+      // Back on already (this CPU had not looked yet): no wait.
+      yield* this.reload();
+      return true;
+    }
     const t0 = process.hrtime.bigint();
     const waitSlot = this.id * CPU_STAT_STRIDE + CPU_STAT_RESUME_WAIT;
     this.stats[waitSlot] = this.tid;
-    const ok = yield* this.waitAtLeast(cpuWord(this.id, DS_ENABLED), 1);
+    const ok = yield* this.waitAtLeast(enabledWord, 1);
     this.stats[waitSlot] = 0;
-    if (!ok) return false;
-    yield* this.reload();
     const dt = Number(process.hrtime.bigint() - t0);
     this.stallNs += dt;
     const w = this.resumeWaits.get(this.tid) ?? { tid: this.tid, waits: 0, waitNs: 0 };
     w.waits++;
     w.waitNs += dt;
     this.resumeWaits.set(this.tid, w);
-    this.timeline?.span('notify-resume: waits for tracing (stall)', this.timeline.now() - dt / 1000, this.timeline.now(), { tid: this.tid });
+    this.timeline?.span('notify-resume: waits for tracing (stall)', this.timeline.now() - dt / 1000, this.timeline.now(), { tid: this.tid, ...(ok ? {} : { stopped: true }) });
+    if (!ok) return false;
+    yield* this.reload();
     return true;
   }
   private readonly resumeWaits = new Map<number, TracingWait>();
@@ -719,6 +732,11 @@ export class CpuCore {
       ...(this.timeline ? { timeline: { events: this.timeline.events, dropped: this.timeline.dropped } } : {}),
     };
   }
+}
+
+/** Is an event of type `t` (entry kind `kind`) in a thread-user view? (views.ts, thread-user) */
+function inUserView(t: number, kind: number): boolean {
+  return t === EV_USER || ((t === EV_RETURN || t === EV_ENTRY) && isExplicitEntry(kind));
 }
 
 /** The loss class of a branch event. */

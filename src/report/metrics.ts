@@ -127,11 +127,11 @@ export function reportData(lines: SweepLine[], title: string): ReportData {
   const metrics: MetricDef[] = [
     ...lossCharts('hw', 'Hardware records', hwUnit, hwCauses, true),
     ...lossCharts('cons', 'Consumer records', consUnit, consCauses, false),
-    { id: 'stall', title: 'CPU stall in the overflow interrupt', unit: 'µs per 1,000 branches', fmt: 'num' },
+    { id: 'stall', title: 'CPU stall (overflow interrupts, flushes, migrations, notify-resume waits)', unit: 'µs per 1,000 branches', fmt: 'num' },
     { id: 'throughput', title: 'Throughput (all CPUs)', unit: 'branches/s', fmt: 'int' },
   ];
   // Slow user-only tracers (callbackDelay) lose nothing: their threads wait instead.
-  if (lines.some((l) => (l.result.threads ?? []).length > 0)) {
+  if (lines.some((l) => (l.result.threads ?? []).some((t) => t.consumer))) {
     metrics.push({ id: 'threadStall', title: 'Threads waiting for their user-only tracer', unit: 'branches of virtual time, all threads', fmt: 'int' });
   }
 

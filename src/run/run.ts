@@ -29,7 +29,7 @@ import type { CheckResult } from '../oracle/checker.js';
 import type { RingFinal } from '../consumers/sink.js';
 import { loadDesign } from '../designs/load-design.js';
 import { connect } from './control-plane.js';
-import { gateTable } from '../workload/schedule.js';
+import { gateTable, gateTableBytes } from '../workload/schedule.js';
 import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat, statsBytes, type SharedState, type WorkerData } from './shared-state.js';
 import { sumLost, violationCount, zeroViolations, type ConsumerReport, type CpuReport, type RunResult, type ThreadReport } from './result.js';
 import type { ThreadStall } from '../workload/schedule.js';
@@ -92,7 +92,9 @@ const CPU_START_MS = 5_000;
 export function memoryNeeded(cfg: SimConfig): { layout: Layout; consBytes: number; total: number } {
   const layout = makeLayout(cfg.cpus, cfg.spares, cfg.bufferRecords, cfg.consumers.length, cfg.consumerBuffers, cfg.workload.threads);
   const consBytes = consumerRegions(cfg).bytes;
-  return { layout, consBytes, total: layout.bufsBytes + consBytes + layout.ctlWords * 4 };
+  // The gate table is copied to the sink and every CPU worker.
+  const gates = gateTableBytes(cfg) * (cfg.cpus + 2);
+  return { layout, consBytes, total: layout.bufsBytes + consBytes + layout.ctlWords * 4 + gates };
 }
 
 /** Throw a MemoryBudgetError if the run's buffers do not fit its budget. Allocates nothing. */
@@ -145,7 +147,7 @@ async function runResolved(cfg: SimConfig, opts: RunOptions): Promise<RunResult>
       cons: new SharedArrayBuffer(Math.max(8, consBytes)),
       stats: new SharedArrayBuffer(statsBytes(cfg.cpus)),
     };
-    const gates = gateTable(cfg);
+    const gates = await gateTable(cfg, opts.signal);
     if (gates) state.gates = gates;
   } catch (e) {
     // Within the budget but more than this machine will give: still bad input, still nothing started.
@@ -426,8 +428,8 @@ class Runner {
             this.cpuSeen[c] = b;
             this.cpuSeenAt[c] = now;
           } else if (now - this.cpuSeenAt[c]! > (b === 0 ? Math.max(limit, CPU_START_MS) : limit)) {
-            this.stop(this.cpuHang(c, limit));
-            return;
+            const fault = this.cpuHang(c, limit, now);
+            if (fault) return this.stop(fault);
           }
         }
         return;
@@ -442,10 +444,11 @@ class Runner {
 
   /**
    * CPU `c` made no progress: say what it waits for. A CPU waiting for a thread that another
-   * CPU has not released yet is not the cause when that one holds a thread at its return to
-   * user mode (notify-resume) for tracing the design never turned back on: blame that one.
+   * CPU has not released yet is not the cause when that one has held a thread at its return
+   * to user mode (notify-resume) just as long, for tracing the design never turned back on:
+   * blame that one; while that one has not waited as long yet, blame nobody (null).
    */
-  private cpuHang(c: number, limit: number): Fault {
+  private cpuHang(c: number, limit: number, now: number): Fault | null {
     const hint = 'watchdog; raise --watchdog-ms if it is only slow';
     const stat = (cpu: number, word: number) => this.stats[cpu * CPU_STAT_STRIDE + word]!;
     const resumeWait = (cpu: number): Fault => ({
@@ -455,7 +458,10 @@ class Runner {
     if (stat(c, CPU_STAT_RESUME_WAIT) > 0) return resumeWait(c);
     const migrating = stat(c, CPU_STAT_MIGRATION_WAIT);
     if (migrating > 0) {
-      for (let d = 0; d < this.cfg.cpus; d++) if (d !== c && stat(d, CPU_STAT_RESUME_WAIT) > 0) return resumeWait(d);
+      for (let d = 0; d < this.cfg.cpus; d++) {
+        if (d === c || stat(d, CPU_STAT_RESUME_WAIT) === 0) continue;
+        return now - this.cpuSeenAt[d]! > limit ? resumeWait(d) : null;
+      }
       return { actor: `cpu${c}`, cause: `waited ${limit} ms for thread ${migrating} to be released by the CPU it ran on (${hint})` };
     }
     return { actor: `cpu${c}`, cause: `made no progress for ${limit} ms (${hint})` };

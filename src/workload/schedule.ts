@@ -106,6 +106,8 @@ export class Schedule {
   private readonly prevBlockState: ResumeState[];
   private readonly stall: ThreadStall[];
   private scratch: EventChunk | null = null;
+  /** The gate outcomes shared by every Schedule of this config's content (gated runs only). */
+  private memo: Map<number, GateOutcome> | null = null;
   private nextHome: Int32Array;
   private readonly threads: number;
   private readonly cpus: number;
@@ -188,8 +190,7 @@ export class Schedule {
    * share it: generated once per process, not once per stream.
    */
   private gateOutcome(cpu: number): GateOutcome {
-    let memo = outcomes.get(this.cfg);
-    if (!memo) outcomes.set(this.cfg, (memo = new Map()));
+    const memo = (this.memo ??= memoFor(this.cfg));
     const key = this.epoch * this.cpus + cpu;
     let o = memo.get(key);
     if (!o) {
@@ -318,30 +319,67 @@ interface GateOutcome {
   resume: ResumeState;
 }
 
-/** Per config object: gate outcomes by (epoch, cpu) (a few per epoch, only in gated runs). */
-const outcomes = new WeakMap<SimConfig, Map<number, GateOutcome>>();
+/**
+ * Gate outcomes by (epoch, cpu), per config content (its JSON: a config object changed after
+ * use, or an equal one resolved again, never sees another's outcomes). The last few configs
+ * of the process are kept: a sweep or compare runs one after the other.
+ */
+const outcomes = new Map<string, Map<number, GateOutcome>>();
+const MEMO_CONFIGS = 4;
+
+function memoFor(cfg: SimConfig, replace?: Map<number, GateOutcome>): Map<number, GateOutcome> {
+  const key = JSON.stringify(cfg);
+  let memo = outcomes.get(key);
+  if (replace || !memo) {
+    memo = replace ?? new Map();
+    outcomes.delete(key);
+    outcomes.set(key, memo);
+    while (outcomes.size > MEMO_CONFIGS) outcomes.delete(outcomes.keys().next().value!);
+  }
+  return memo;
+}
 
 const OUTCOME_WORDS = 7;
 
+/** Bytes of a run's gate table (an upper bound): for the memory budget. */
+export function gateTableBytes(cfg: SimConfig): number {
+  const gated = threadGates(cfg).filter((g) => g).length;
+  return epochCount(cfg) * Math.min(gated, cfg.cpus) * OUTCOME_WORDS * 8;
+}
+
 /**
  * Every gate outcome of a run, worked out once (by the main thread, before the workers
- * start) as a pure function of (config, seed): null when no thread is gated. Workers install
- * it with useGateTable() instead of each generating every gated thread's timeslices.
+ * start) as a pure function of (config, seed): null when no thread is gated, or when
+ * `signal` aborted meanwhile (the run then stops before it starts). Workers install it with
+ * useGateTable() instead of each generating every gated thread's timeslices. It yields to
+ * the event loop every few milliseconds, so that Ctrl-C is not kept waiting.
  */
-export function gateTable(cfg: SimConfig): Float64Array | null {
+export async function gateTable(cfg: SimConfig, signal?: AbortSignal): Promise<Float64Array | null> {
   if (!threadGates(cfg).some((g) => g)) return null;
-  new Schedule(cfg).seek(epochCount(cfg) - 1);
-  const memo = outcomes.get(cfg) ?? new Map<number, GateOutcome>();
+  const s = new Schedule(cfg);
+  const last = epochCount(cfg) - 1;
+  let since = Date.now();
+  while (s.epoch < last) {
+    s.advance();
+    if (Date.now() - since > 20) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal?.aborted) return null;
+      since = Date.now();
+    }
+  }
+  const memo = memoFor(cfg);
   const table = new Float64Array(memo.size * OUTCOME_WORDS);
   let k = 0;
   for (const [key, o] of memo) {
     table.set([key, o.records, o.block, o.idleAfter, o.resume.pc, o.resume.pcHi, o.resume.kind], k);
     k += OUTCOME_WORDS;
   }
+  // The workers get the table; this thread has no use for the outcomes any more.
+  outcomes.delete(JSON.stringify(cfg));
   return table;
 }
 
-/** Let every Schedule of `cfg` (this very object) read its gate outcomes from `table`. */
+/** Let every Schedule of a config with `cfg`'s content read its gate outcomes from `table`. */
 export function useGateTable(cfg: SimConfig, table: Float64Array): void {
   const memo = new Map<number, GateOutcome>();
   for (let k = 0; k < table.length; k += OUTCOME_WORDS) {
@@ -350,7 +388,7 @@ export function useGateTable(cfg: SimConfig, table: Float64Array): void {
       resume: { pc: table[k + 4]!, pcHi: table[k + 5]!, kind: table[k + 6]! },
     });
   }
-  outcomes.set(cfg, memo);
+  memoFor(cfg, memo);
 }
 
 /** Per thread (index tid - 1): the consumer it waits for in do_notify_resume, if any. */
