@@ -27,8 +27,11 @@ export function formatRun(r: RunResult): string {
     out.push(table(
       ['thread', 'waits for', 'blocks', 'ran slots', 'blocked slots', 'stalled branches', 'at end', 'waits for tracing', 'wait time'],
       r.threads.map((x) => [
-        x.tid, x.consumer ?? '-', x.consumer ? x.blocks : '-', x.consumer ? x.ranSlots : '-', x.consumer ? x.blockedSlots : '-',
-        x.consumer ? x.stalledBranches : '-', x.consumer ? (x.blockedAtEnd ? 'blocked' : 'running') : '-',
+        x.tid,
+        // The scheduler's account is for gated threads only.
+        ...(x.consumer
+          ? [x.consumer, x.blocks, x.ranSlots, x.blockedSlots, x.stalledBranches, x.blockedAtEnd ? 'blocked' : 'running']
+          : ['-', '-', '-', '-', '-', '-']),
         x.tracingWaits, fmtNs(x.tracingWaitNs),
       ]),
     ));

@@ -88,6 +88,11 @@ export abstract class ConsumerWriter {
   protected overwrittenByHardware = 0;
 
   protected writeMarker(cause: number, count: number): void {
+    this.putMarker(cause, count);
+  }
+
+  /** The loss marker record itself (the stream format's LOSS entry). */
+  protected putMarker(cause: number, count: number): void {
     this.put(PseudoPc.LOSS, PSEUDO_HI, count >>> 0, Math.floor(count / 0x1_0000_0000), cause, Flags.LOSS_HI, true);
   }
 
@@ -264,10 +269,9 @@ export class ContinuousWriter extends ConsumerWriter {
   private ready(wait = this.policy === 'wait'): boolean {
     for (;;) {
       if (!this.haveBuffer && !this.acquire(wait)) return false;
-      const m = this.owed.shift();
-      if (!m) return true;
-      const [cause, count] = m;
-      this.put(PseudoPc.LOSS, PSEUDO_HI, count >>> 0, Math.floor(count / 0x1_0000_0000), cause, Flags.LOSS_HI, true);
+      if (this.owed.length === 0) return true;
+      const [cause, count] = this.owed.shift()!;
+      this.putMarker(cause, count);
     }
   }
 

@@ -211,9 +211,10 @@ export class CpuCore {
       const o = i * REC_WORDS;
       const store = (mode >> t) & 1;
       if (!this.enabled && needs.threadUserContinuous[this.tid] && inUserView(t, aux[i]!)) {
-        // A record of its user-only view while tracing is off: the thread is at (or past) a
-        // return to user mode, where it waits (notify-resume); then this event again. (A
-        // trace may go from kernel to user code with no return event in between.)
+        // A record of its user-only view while tracing is off: the thread is at a return to
+        // user mode (a syscall's or exception's, or the overflow interrupt's own when it came
+        // in user mode), where it waits (notify-resume); then this event again. Checked at the
+        // record, not at the return event: a trace may go from kernel to user code without one.
         if (!(yield* this.notifyResume())) return false;
         i--;
         continue;
@@ -288,11 +289,7 @@ export class CpuCore {
       this.branches++;
       if (this.pmiPending) {
         if (this.skidLeft > 0) this.skidLeft--;
-        else if ((ty & IRQS_OFF) === 0) {
-          yield* this.takePmi();
-          // Taken in user mode: its return to user is where the thread waits for tracing.
-          if (!this.enabled && !this.inKernel && needs.threadUserContinuous[this.tid] && !(yield* this.notifyResume())) return false;
-        }
+        else if ((ty & IRQS_OFF) === 0) yield* this.takePmi();
       }
       if (--untilPublish === 0) {
         untilPublish = batch;
@@ -602,7 +599,7 @@ export class CpuCore {
   /**
    * do_notify_resume for a thread with a continuous user-only tracer, at a return to user
    * mode while tracing is off on this CPU (a design's disabled window): the thread waits until
-   * the design re-enables (ds.enable notifies DS_ENABLED), so its tracer loses nothing of its
+   * the design re-arms (the coordinator's DS programming notifies DS_ENABLED), so its tracer loses nothing of its
    * user code. Only its kernel records in the window are lost. The wait is the thread's; in
    * wall time it holds this CPU, as any thread running on it would.
    */

@@ -32,6 +32,9 @@ const workloadSchema = z.strictObject({
   irqsOffBranches: int(1, 1e9).optional(),
 });
 
+/** Timeslices a callback takes, or 'never'. */
+const callbackDelaySchema = z.union([int(0, 1_000_000_000), z.literal('never')]);
+
 const consumerSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
   kind: z.enum(CONSUMER_KINDS),
@@ -45,7 +48,7 @@ const consumerSchema = z.strictObject({
    * back, or 'never' (an unresponsive tracer). Its thread waits for it at the return to
    * user mode after each full buffer (notify-resume); 0 (the default) never waits.
    */
-  callbackDelay: z.union([int(0, 1_000_000_000), z.literal('never')]).optional(),
+  callbackDelay: callbackDelaySchema.optional(),
   /**
    * Continuous only, the DS callback contract: every `every`-th callback answers "stay
    * disabled", and the tracer re-enables after `records` of its records have gone by
@@ -93,7 +96,7 @@ export const configSchema = z.strictObject({
    * The callbackDelay of each thread's first continuous thread-user consumer that does not
    * set its own (`--callback-delay`): how slow user-only tracers are, for a whole run.
    */
-  callbackDelay: z.union([int(0, 1_000_000_000), z.literal('never')]).optional(),
+  callbackDelay: callbackDelaySchema.optional(),
   /** Check every consumer against the oracle (the sink is a consumer too: it costs speed). */
   check: z.boolean().optional(),
   /** Memory the run may allocate for buffers, in MiB. */
@@ -340,6 +343,11 @@ function perCpu<T>(v: T | T[] | undefined, cpus: number, dflt: T, field: string)
   return v.slice();
 }
 
+/** Does this consumer's thread wait for it (a callbackDelay other than 0)? */
+export function isGated(c: ConsumerSpec): boolean {
+  return c.callbackDelay !== undefined && c.callbackDelay !== 0;
+}
+
 /**
  * The default consumers: all five kinds. A continuous cpu-all on every CPU, a "last N"
  * cpu-all ring on CPU 0, a cpu-kernel ring on the last CPU, and one thread each for the
@@ -484,7 +492,7 @@ export function resolveConfig(input: unknown): SimConfig {
     if (s.kind.startsWith('thread') && (s.target < 1 || s.target > w.threads)) {
       throw new ConfigError(`consumers.${i}.target`, s.target, `a tid from 1 to ${w.threads}`);
     }
-    if (s.callbackDelay !== undefined && s.callbackDelay !== 0) {
+    if (isGated(s)) {
       if (s.kind !== 'thread-user' || s.mode !== 'continuous') {
         throw new ConfigError(`consumers.${i}.callbackDelay`, s.callbackDelay, 'absent or 0 unless the consumer is a continuous thread-user one');
       }
@@ -494,7 +502,7 @@ export function resolveConfig(input: unknown): SimConfig {
       }
       gatedThreads.add(s.target);
     }
-    if (s.stayDisabled && s.callbackDelay !== undefined && s.callbackDelay !== 0) {
+    if (s.stayDisabled && isGated(s)) {
       throw new ConfigError(`consumers.${i}.stayDisabled`, JSON.stringify(s.stayDisabled), 'absent when the consumer has a callbackDelay (its thread waits for a fresh buffer instead)');
     }
     if (s.stayDisabled && s.mode !== 'continuous') {

@@ -29,7 +29,7 @@ import { cr3Of, mmOf, Schedule, syscallKind, type ThreadStall } from './schedule
 const EXCEPTION_VECTORS = [14, 14, 14, 14, 3, 6, 13, 1];
 const PREDICTED = 1 << 4;
 const KERNEL_HI = 0xffff_ffff;
-/** Events a gated thread keeps free before its tail: the interrupt, a kernel branch, the switch to idle. */
+/** Events every thread keeps free before its tail, where a gated one blocks: the interrupt, a kernel branch, the switch to idle. */
 const GATE_RESERVE = 3;
 
 export function epochCount(cfg: SimConfig): number {
@@ -220,7 +220,8 @@ export function generateEpoch(cfg: SimConfig, schedule: Schedule, cpu: number, o
     }
     kernelBranches(tailKernel, 0);
     if (N === cur) {
-      if (switchSlot || block === GATE_BODY) kernelBranches(len - i, 0);
+      // No switch after all (the pick is blocked, or the same thread): the reserved slot.
+      kernelBranches(len - i, 0);
     } else {
       put(EV_SWITCH, kLo(), KERNEL_HI, kLo(), KERNEL_HI);
       aux[i - 1] = N;

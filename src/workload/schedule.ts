@@ -22,15 +22,17 @@
  * `callbackDelay` timeslices later (never, for an unresponsive consumer). Its slots in
  * between go to the idle task; every other thread keeps its own slots. The block point is
  * a count of ground-truth records and the delay is virtual time, so the whole schedule stays
- * a pure function of (config, seed): each Schedule finds the block points on its own by
- * generating the gated threads' timeslices (settle()), a cost only gated runs pay.
+ * a pure function of (config, seed). The block points come from generating the gated
+ * threads' timeslices (settle(), gateOutcome()), a cost only gated runs pay, and once per
+ * config: the outcomes are memoised per config content, and a run's main thread works them
+ * all out before the workers start and hands them the table (gateTable, useGateTable).
  *
  * Order within one advance to epoch e: `running` (effective: blocked threads filtered
  * out) is known from earlier epochs; `nextRaw` is the pure pick for e + 1, which fixes
  * every timeslice's shape; settle() generates e for each gated thread running in it, records
  * where it blocked, and only then filters `next`, which the tails of e switch to.
  */
-import type { SimConfig } from '../model/config.js';
+import { isGated, type SimConfig } from '../model/config.js';
 import { EntryKind } from '../model/constants.js';
 import { hashKey, Rng } from './prng.js';
 import { userAddress } from './addresses.js';
@@ -395,8 +397,8 @@ export function useGateTable(cfg: SimConfig, table: Float64Array): void {
 export function threadGates(cfg: SimConfig): (ThreadGate | null)[] {
   const gates: (ThreadGate | null)[] = new Array(cfg.workload.threads).fill(null);
   for (const c of cfg.consumers) {
-    if (c.callbackDelay === undefined || c.callbackDelay === 0) continue;
-    gates[c.target - 1] = { consumer: c.id, size: c.size, delay: c.callbackDelay === 'never' ? Infinity : c.callbackDelay };
+    if (!isGated(c)) continue;
+    gates[c.target - 1] = { consumer: c.id, size: c.size, delay: c.callbackDelay === 'never' ? Infinity : c.callbackDelay! };
   }
   return gates;
 }
