@@ -185,6 +185,6 @@ describe('progress bar', () => {
     expect(plain).toMatch(/unchecked \(--no-check\)/); // the run's last line
     const json = onTty('--json');
     expect(json).not.toContain('ETA');
-    expect(json).toContain('"schema": "btsim.run/1"');
+    expect(json).toContain('"schema": "btsim.run/2"');
   });
 });

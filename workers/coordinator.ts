@@ -76,6 +76,7 @@ function guarded(d: SwapDesign): SwapDesign {
   return {
     name: d.name,
     description: d.description,
+    ...(d.pinsConsumerBuffers ? { pinsConsumerBuffers: true } : {}),
     validate: d.validate?.bind(d),
     *onOverflow(ctx: DesignContext, cpu: number): Step {
       // Deferred work the design queues is guarded too; everything else is the coordinator's.
@@ -98,6 +99,7 @@ serve({
     const d = guarded(await loadDesign(design!));
     coord = new Coordinator(
       state.cfg, memFor(state.cfg, state.ctl, state.cfg.cpus), state.layout, state.bufs, state.cons, state.stats, d, copierPool(),
+      { clock: state.clock },
     );
     coord.init();
   },

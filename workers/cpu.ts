@@ -18,7 +18,7 @@ const faultAfter = fault && fault.cpu === cpu ? fault.afterBranches : Infinity;
 serve({
   run(): CpuResult {
     const cfg = state.cfg;
-    const core = new CpuCore(cfg, cpu!, memFor(cfg, state.ctl, cpu!), state.layout, state.bufs, new Float64Array(state.stats));
+    const core = new CpuCore(cfg, cpu!, memFor(cfg, state.ctl, cpu!), state.layout, state.bufs, new Float64Array(state.stats), state.clock);
     const workload = workloadFor(cfg, cpu!);
     const chunk = newChunk(cfg);
     while (workload.fill(chunk)) {

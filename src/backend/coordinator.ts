@@ -25,6 +25,8 @@ import { TimelineLog, type TraceEvent } from '../model/timeline.js';
 import { BtsimError } from '../model/errors.js';
 import { recordWords } from '../model/hw-record.js';
 import { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE, type PendingLoss } from '../frontend/cpu-core.js';
+import { ModelLoop, spend, type ModelHost } from './model/model-loop.js';
+import type { DrainClock } from '../consumers/writers.js';
 
 export interface CoordinatorResult {
   consumers: ConsumerCounters[];
@@ -40,6 +42,11 @@ export interface CoordinatorResult {
   interruptP50Ns: number;
   interruptP99Ns: number;
   hwRecordsDrained: number;
+  /** Modelled clock only: copy durations and work-queue waits (queued to running), ns. */
+  copyP50Ns?: number;
+  copyP99Ns?: number;
+  workQueueP50Ns?: number;
+  workQueueP99Ns?: number;
   /** With a timeline: the coordinator's track and one per copier thread. */
   timeline?: { events: TraceEvent[]; dropped: number }[];
 }
@@ -66,10 +73,23 @@ export interface CoordinatorOptions {
    * The explorer runs it on a separate kworker actor, concurrently with interrupts (false).
    */
   inlineDeferred?: boolean;
+  /** The clock SAB: with it and `--clock model`, the coordinator runs the modelled clock (model-loop.ts). */
+  clock?: SharedArrayBuffer;
 }
 
-export class Coordinator implements DesignContext {
+export class Coordinator implements DesignContext, ModelHost {
   private readonly inlineDeferred: boolean;
+  /** Modelled clock (null: host time). */
+  private readonly model: ModelLoop | null;
+  /** Modelled time of the step being run (set by the model loop). */
+  now = 0;
+  /** The drain being run: its modelled time and first page touches (consumer writers move both). */
+  private readonly drainClock: DrainClock = { now: 0, faults: 0 };
+  /** Per CPU: consumers whose views may take its records (filter and splay cost per record). */
+  private readonly splayFanout: number[];
+  get designName(): string {
+    return this.design.name;
+  }
   readonly pool: FreePool;
   readonly ds: DesignContext['ds'];
   readonly words: DesignContext['words'];
@@ -118,7 +138,9 @@ export class Coordinator implements DesignContext {
   ) {
     this.inlineDeferred = opts.inlineDeferred ?? true;
     this.pool = new FreePool(mem, layout);
-    this.timeline = cfg.timelineOriginNs ? new TimelineLog(cfg.cpus, cfg.timelineOriginNs) : null;
+    this.timeline = cfg.timelineOriginNs
+      ? new TimelineLog(cfg.cpus, cfg.timelineOriginNs, undefined, cfg.clock === 'model' && opts.clock ? () => this.now / 1000 : undefined)
+      : null;
     this.stats = new Float64Array(stats);
     this.u32 = new Uint32Array(bufs);
     const { regions } = consumerRegions(cfg);
@@ -128,6 +150,17 @@ export class Coordinator implements DesignContext {
         : new ContinuousWriter(spec, i, cons, regions[i]!, mem, layout, cfg.consumerPolicy),
     );
     this.splay = new Splay(cfg, bufs, this.writers);
+    this.splayFanout = Array.from({ length: cfg.cpus }, (_, cpu) =>
+      cfg.consumers.filter((c) => c.kind.startsWith('thread') || c.target === cpu).length);
+    this.model = cfg.clock === 'model' && opts.clock && this.inlineDeferred
+      ? new ModelLoop(this, cfg.costs, cfg.seed, cfg.cpus, cfg.copiers, mem.words, opts.clock)
+      : null;
+    if (this.model) {
+      for (const w of this.writers) {
+        if (w instanceof ContinuousWriter) w.modelled(this.drainClock, cfg.costs.callbackNs);
+        else if (w instanceof RingWriter) w.clock = this.drainClock;
+      }
+    }
     this.queues = Array.from({ length: cfg.cpus }, (_, cpu) => ({ cpu, work: null, items: [] }));
     this.acked = new Array(cfg.cpus).fill(0);
     this.flushAcked = new Array(cfg.cpus).fill(0);
@@ -160,7 +193,8 @@ export class Coordinator implements DesignContext {
       *inKernel(cpu) { return (yield* mem.load(w(cpu, DS_MODE))) === 1; },
       *tid(cpu) { return yield* mem.load(w(cpu, DS_TID)); },
       *ack(cpu) {
-        yield* mem.store(w(cpu, PMI_ACK), self.acked[cpu]!);
+        if (self.model) self.model.ackHeld(cpu);
+        else yield* mem.store(w(cpu, PMI_ACK), self.acked[cpu]!);
       },
     };
     this.words = {
@@ -185,6 +219,14 @@ export class Coordinator implements DesignContext {
     // whether the design re-arms with enable() or install().
     yield* mem.notify(cpuWord(cpu, DS_ENABLED));
     this.drained.delete(buffer);
+    if (this.model) {
+      // Re-armed: the overflow service latency, threshold crossing to here, modelled.
+      const crossed = this.model.crossAt[cpu]!;
+      if (crossed >= 0) this.latencyNs.push(this.now - crossed);
+      this.model.crossAt[cpu] = -1;
+      this.model.enabled(cpu);
+      return;
+    }
     // Re-armed: the overflow service latency runs from the CPU's threshold crossing to here.
     const slot = cpu * CPU_STAT_STRIDE + CPU_STAT_CROSSED_NS;
     const crossed = this.stats[slot]!;
@@ -226,6 +268,20 @@ export class Coordinator implements DesignContext {
   }
 
   private *drainSteps(cpu: number, buffer: number, count: number): Step {
+    if (this.model) {
+      // Filter and splay take modelled time: per record and consumer, first touches of
+      // consumer pages not pinned, and waits for consumers' buffers (policy wait).
+      const clk = this.drainClock;
+      const before = this.drained.get(buffer) ?? 0;
+      clk.now = this.now;
+      clk.faults = 0;
+      this.drainNow(cpu, buffer, count);
+      const records = Math.max(0, count - before);
+      const costs = this.cfg.costs;
+      const faults = this.design.pinsConsumerBuffers ? 0 : clk.faults;
+      yield spend((clk.now - this.now) + records * costs.splayNsPerRecord * this.splayFanout[cpu]! + faults * costs.pageFaultNs) as never;
+      return;
+    }
     if (this.inlineDeferred) {
       this.drainNow(cpu, buffer, count);
       return;
@@ -252,7 +308,46 @@ export class Coordinator implements DesignContext {
   }
 
   defer(cpu: number, work: () => Step): void {
-    this.queues[cpu]!.items.push({ gen: work(), resume: undefined, waiting: false });
+    if (this.model) this.model.defer(cpu, work);
+    else this.queues[cpu]!.items.push({ gen: work(), resume: undefined, waiting: false });
+  }
+
+  // ---- the modelled clock's hooks (ModelHost) ----
+
+  *handlerSteps(cpu: number, req: number): Step {
+    this.acked[cpu] = req;
+    yield spend(this.cfg.costs.serviceNs) as never;
+    yield* this.design.onOverflow(this, cpu);
+    this.checkDrains();
+  }
+
+  *flushSteps(cpu: number): Step {
+    yield* this.flushWork(cpu);
+    yield spend(this.cfg.costs.flushNs) as never;
+    this.release(cpu);
+  }
+
+  takeHeld(cpu: number): boolean {
+    return this.held.delete(cpu);
+  }
+
+  copyOut(cpu: number, buffer: number, count: number): Promise<number> | number {
+    const op: CopyOp = { op: 'copy', cpu, buffer, count };
+    if (!this.copier) return this.copyToStaging(op);
+    const staging = this.stagingBuffer(cpu);
+    const already = this.drained.get(buffer) ?? 0;
+    this.copies++;
+    return this.copier(buffer, staging, count, recordWords(this.cfg.format[cpu]!)).then(() => {
+      this.drained.set(staging, already);
+      return staging;
+    }, (e: unknown) => {
+      this.model!.fail(e);
+      return staging;
+    });
+  }
+
+  copyBytes(cpu: number, count: number): number {
+    return count * recordWords(this.cfg.format[cpu]!) * 4;
   }
 
   *copy(cpu: number, buffer: number, count: number): Step<number> {
@@ -423,21 +518,34 @@ export class Coordinator implements DesignContext {
     const mem = this.mem;
     if (this.inlineDeferred) this.runDeferred(cpu);
     if (this.queues[cpu]!.items.length > 0) return false;
+    yield* this.flushWork(cpu);
+    this.release(cpu);
+    return true;
+  }
+
+  /** A flush's work: the installed buffer's published prefix and the mailbox's losses, to the consumers. */
+  private *flushWork(cpu: number): Step {
+    const mem = this.mem;
     const buffer = yield* mem.load(cpuWord(cpu, DS_BASE));
     const count = yield* mem.load(cpuWord(cpu, DS_INDEX));
-    this.drainNow(cpu, buffer, count);
+    if (this.model) yield* this.drainSteps(cpu, buffer, count);
+    else this.drainNow(cpu, buffer, count);
     for (const [cause, tid, klass, cnt] of yield* this.readMailbox(cpu)) this.splay.loss(cpu, klass, cause, tid, cnt);
     this.splay.emitMarkers();
-    const tid = yield* mem.load(cpuWord(cpu, FLUSH_TID));
-    const epoch = yield* mem.load(cpuWord(cpu, FLUSH_EPOCH));
+  }
+
+  /** The flushed thread may run elsewhere now (tid 0: a hand-over of losses only, or not the last part). */
+  private release(cpu: number): void {
+    const ctl = this.mem.words;
+    const tid = Atomics.load(ctl, cpuWord(cpu, FLUSH_TID));
+    const epoch = Atomics.load(ctl, cpuWord(cpu, FLUSH_EPOCH));
     if (tid > 0) {
-      // tid 0: a hand-over of losses only (or not the last part): nobody to release.
-      yield* mem.store(this.layout.relBase + tid, epoch + 1);
-      yield* mem.notify(this.layout.relBase + tid);
+      Atomics.store(ctl, this.layout.relBase + tid, epoch + 1);
+      Atomics.notify(ctl, this.layout.relBase + tid);
+      this.model?.releasedThread(tid, epoch);
     }
     this.flushes++;
     this.timeline?.instant(`flush cpu${cpu} (tid ${tid})`);
-    return true;
   }
 
   /**
@@ -525,6 +633,7 @@ export class Coordinator implements DesignContext {
    * was called and all work is done.
    */
   async run(): Promise<void> {
+    if (this.model) return this.model.run();
     const mem = this.mem;
     let lastYield = Date.now();
     for (;;) {
@@ -556,6 +665,10 @@ export class Coordinator implements DesignContext {
    * everything to the consumers.
    */
   async finish(pending: PendingLoss[][]): Promise<CoordinatorResult> {
+    if (this.model) {
+      await this.model.finish();
+      return this.finalize(pending);
+    }
     this.finishing = true;
     for (;;) {
       this.check();
@@ -579,7 +692,10 @@ export class Coordinator implements DesignContext {
     }
     for (const w of this.writers) w.flush();
     const q = quantiles(this.latencyNs);
-    const qi = quantiles(this.interruptNs);
+    const qi = quantiles(this.model ? this.model.handlerNs : this.interruptNs);
+    const model = this.model;
+    const qc = model ? quantiles(model.bandwidth.durations) : null;
+    const qw = model ? quantiles(model.work.waits) : null;
     return {
       consumers: this.writers.map((w) => w.counters()),
       serviced: this.acked.slice(), // one PMI serviced per request: acked is the count
@@ -591,6 +707,7 @@ export class Coordinator implements DesignContext {
       interruptP50Ns: qi.p50,
       interruptP99Ns: qi.p99,
       hwRecordsDrained: this.splay.recordsIn,
+      ...(qc && qw ? { copyP50Ns: qc.p50, copyP99Ns: qc.p99, workQueueP50Ns: qw.p50, workQueueP99Ns: qw.p99 } : {}),
       ...(this.timeline ? { timeline: [this.timeline, ...this.copierLogs.values()].map((l) => ({ events: l.events, dropped: l.dropped })) } : {}),
     };
   }

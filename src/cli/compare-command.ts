@@ -15,23 +15,27 @@ import { Progress } from './progress.js';
 export function formatCompare(results: RunResult[]): string {
   const c = results[0]!.config;
   const head = `btsim compare: seed ${c.seed}, ${c.cpus} CPUs x ${fmtNum(c.branches)} branches, buffer ${fmtNum(c.bufferRecords)} records, ${c.spares} spares`;
+  // Under the modelled clock every column is the simulated machine's, so the table is the same
+  // on every run; the host's speed is only shown under --clock host (and in --json, as host).
+  const model = c.clock === 'model';
   const rows = results.map((r) => [
     r.design,
     fmtNum(sumLost(r.totals.lost)),
     fmtLost(r.totals.lost),
     fmtNs(r.totals.stallNs),
-    fmtNum(r.totals.branchesPerSec),
+    model ? fmtNs(r.cpus.reduce((a, x) => a + Object.values(x.tracingOffNs).reduce((p, q) => p + q, 0), 0)) : fmtNum(r.host.branchesPerSec),
     fmtNs(r.coordinator.serviceP50Ns),
     fmtNs(r.coordinator.serviceP99Ns),
     !r.complete ? 'incomplete' : r.ok ? 'holds' : 'BROKEN',
   ]);
-  return head + '\n\n' + table(['design', 'lost', 'lost by cause', 'CPU stall', 'branches/s', 'service p50', 'service p99', 'accounting'], rows);
+  const cols = ['design', 'lost', 'lost by cause', 'CPU stall', model ? 'tracing off' : 'branches/s (host)', 'service p50', 'service p99', 'accounting'];
+  return head + `, ${model ? 'modelled clock' : 'host clock'}\n\n` + table(cols, rows);
 }
 
 export function registerCompare(program: Command): void {
   addRunFlags(program.command('compare').description('run the same seeded workload under each design and compare them'))
     .option('--designs <list>', 'comma-separated designs: built-in names or module paths', BUILTIN_DESIGNS.map((d) => d.name).join(','))
-    .option('--json', 'print an array of run results (schema btsim.run/1 each)')
+    .option('--json', 'print an array of run results (schema btsim.run/2 each)')
     .action(async (opts: Record<string, unknown>) => {
       const { cfg, fromFlag } = configFromFlags(opts);
       const designs = String(opts.designs).split(',').map((d) => d.trim()).filter(Boolean);

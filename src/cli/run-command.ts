@@ -79,7 +79,7 @@ async function runCommand(opts: Record<string, unknown>): Promise<void> {
 
 export function registerRun(program: Command): void {
   addRunFlags(program.command('run').description('run one scenario (default: 4 CPUs, all five consumer kinds, checked against the oracle)'))
-    .option('--json', 'print the result as JSON (schema btsim.run/1) (default: tables)')
+    .option('--json', 'print the result as JSON (schema btsim.run/2) (default: tables)')
     .option('--dump <dir>', 'write each consumer stream to DIR/<id>.bts and DIR/<id>.json (default: none)')
     .option('--timeline <file>', 'write the run timeline (Chrome trace-event JSON, for Perfetto) (default: none)')
     .action(runCommand);

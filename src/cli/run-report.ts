@@ -6,12 +6,17 @@ import { fmtLost, fmtNs, fmtNum, table } from './table.js';
 export function formatRun(r: RunResult): string {
   const out: string[] = [];
   const c = r.config;
+  const model = r.clock === 'model';
   out.push(`btsim run: design ${r.design}, seed ${r.seed}, ${c.cpus} CPUs x ${fmtNum(c.branches)} branches, ` +
-    `buffer ${fmtNum(c.bufferRecords)} records (threshold ${fmtNum(c.thresholdRecords)}), ${c.spares} spares`);
+    `buffer ${fmtNum(c.bufferRecords)} records (threshold ${fmtNum(c.thresholdRecords)}), ${c.spares} spares, ` +
+    (model ? 'modelled clock' : 'host clock (times are the host\'s)'));
   out.push('');
   out.push(table(
-    ['cpu', 'fmt', 'branches', 'hw records', 'annotations', 'overflows', 'swaps', 'lost', 'stall'],
-    r.cpus.map((x) => [x.id, `${x.format}-bit`, x.branches, x.hwRecords, x.annotations, x.overflows, x.swaps, fmtLost(x.lost), fmtNs(x.stallNs)]),
+    ['cpu', 'fmt', 'branches', 'hw records', 'annotations', 'overflows', 'swaps', 'lost', 'stall', ...(model ? ['tracing off', 'time'] : [])],
+    r.cpus.map((x) => [
+      x.id, `${x.format}-bit`, x.branches, x.hwRecords, x.annotations, x.overflows, x.swaps, fmtLost(x.lost), fmtNs(x.stallNs),
+      ...(model ? [fmtNs(Object.values(x.tracingOffNs).reduce((a, b) => a + b, 0)), fmtNs(x.modelNs)] : []),
+    ]),
   ));
   out.push('');
   out.push(table(
@@ -38,9 +43,10 @@ export function formatRun(r: RunResult): string {
   }
   out.push('');
   const t = r.totals;
-  out.push(`${fmtNum(t.branches)} branches in ${fmtNum(t.wallMs)} ms (${fmtNum(t.branchesPerSec)} branches/s); ` +
+  out.push(`${fmtNum(t.branches)} branches${model ? ` in ${fmtNs(t.modelNs)} of modelled time` : ''}; ` +
     `lost ${fmtNum(sumLost(t.lost))} hw records; CPU stall ${fmtNs(t.stallNs)}; ` +
     `overflow service p50 ${fmtNs(r.coordinator.serviceP50Ns)}, p99 ${fmtNs(r.coordinator.serviceP99Ns)}`);
+  out.push(`host: ${fmtNum(r.host.wallMs)} ms of wall time, ${fmtNum(r.host.branchesPerSec)} simulated branches/s (the host's speed, not the simulated machine's)`);
   out.push(
     !r.complete ? 'INCOMPLETE: the run stopped early; figures are partial and unchecked'
       : !r.config.check ? 'unchecked (--no-check): the data path\'s own counts, not compared with the oracle'

@@ -12,6 +12,21 @@ import { CONS_FREE_SEQ, CONS_FULL_SEQ, CONS_LEN, G_COORD_BELL, G_HEARTBEAT, G_SI
 import { runSync, type SharedMem } from '../mem/shared-mem.js';
 import { ABI_RECORD_WORDS, type ConsumerRegion } from './consumer-memory.js';
 
+/**
+ * Modelled clock: the time the drain being run is at, and the pages of consumer buffers it
+ * touched for the first time. The coordinator sets `now` before a drain and reads both after;
+ * a continuous consumer moves `now` on when its drain has to wait for a buffer.
+ */
+export interface DrainClock {
+  now: number;
+  faults: number;
+}
+
+/** Pages (4 KiB) that the first `records` records of a buffer span. */
+function pagesOf(records: number): number {
+  return Math.ceil((records * ABI_RECORD_WORDS * 4) / 4096);
+}
+
 export interface ConsumerCounters {
   delivered: number;
   overwritten: number;
@@ -128,8 +143,17 @@ export class RingWriter extends ConsumerWriter {
     this.put(fLo, fHi, tLo, tHi, flLo, flHi, false);
   }
 
+  /** Modelled clock: count first touches of the ring's pages here. */
+  clock: DrainClock | null = null;
+
+  private touch(n: number): void {
+    const size = this.spec.size;
+    if (this.clock && this.entries < size) this.clock.faults += pagesOf(Math.min(size, this.entries + n)) - pagesOf(this.entries);
+  }
+
   override pushRun(words: Uint32Array, start: number, count: number): void {
     const size = this.spec.size;
+    this.touch(count);
     while (count > 0) {
       const slot = this.entries % size;
       const n = Math.min(count, size - slot);
@@ -159,6 +183,7 @@ export class RingWriter extends ConsumerWriter {
 
   protected put(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number, marker: boolean): void {
     const size = this.spec.size;
+    this.touch(1);
     const slot = this.entries % size;
     if (this.entries >= size && !this.isMarker[slot]) {
       this.overwritten++;
@@ -186,6 +211,16 @@ export class ContinuousWriter extends ConsumerWriter {
   private haveBuffer = false;
   /** Records this consumer could not take (policy drop), not yet marked. */
   private tooSlow = 0;
+  /**
+   * Modelled clock: when each callback buffer comes back (the consumer's callback holds one
+   * buffer at a time for callbackNs), and when the callback is free again.
+   */
+  private model: { clock: DrainClock; callbackNs: number; back: Float64Array; freeAt: number } | null = null;
+
+  /** Under the modelled clock, buffers come back when the modelled callback is done with them. */
+  modelled(clock: DrainClock, callbackNs: number): void {
+    this.model = { clock, callbackNs, back: new Float64Array(this.region.buffers), freeAt: 0 };
+  }
 
   constructor(
     spec: ConsumerSpec,
@@ -242,6 +277,7 @@ export class ContinuousWriter extends ConsumerWriter {
       }
       // What put() does per record, for as many as fit in the current buffer.
       const n = Math.min(count, size - this.pos);
+      if (this.model) this.model.clock.faults += pagesOf(this.pos + n) - pagesOf(this.pos);
       const o = (this.fullSeq % this.region.buffers) * this.bufWords + this.pos * ABI_RECORD_WORDS;
       copyWords(this.words, o, words, start, n * ABI_RECORD_WORDS);
       this.delivered += n;
@@ -281,11 +317,24 @@ export class ContinuousWriter extends ConsumerWriter {
     const a = this.words;
     a[o] = fLo; a[o + 1] = fHi; a[o + 2] = tLo; a[o + 3] = tHi; a[o + 4] = flLo; a[o + 5] = flHi;
     if (!marker) this.delivered++;
+    if (this.model) this.model.clock.faults += pagesOf(this.pos + 1) - pagesOf(this.pos);
     if (++this.pos === this.region.size) this.handoff();
   }
 
   /** Take the next callback buffer, waiting for the consumer if the policy says so. */
   private acquire(wait: boolean): boolean {
+    const m = this.model;
+    if (m) {
+      // The simulated consumer decides (modelled time): its buffer is back, or the drain
+      // waits for it (policy wait), or this record is lost (policy drop). The host's sink
+      // may lag behind the model: then only the host waits, whatever the policy.
+      const back = m.back[this.fullSeq % this.region.buffers]!;
+      if (back > m.clock.now) {
+        if (!wait) return false;
+        m.clock.now = back;
+      }
+      wait = true;
+    }
     const free = consWord(this.layout, this.index, CONS_FREE_SEQ);
     for (;;) {
       const bell = runSync(this.mem.load(G_COORD_BELL));
@@ -308,6 +357,12 @@ export class ContinuousWriter extends ConsumerWriter {
     runSync(this.mem.add(consWord(this.layout, this.index, CONS_FULL_SEQ), 1));
     runSync(this.mem.add(G_SINK_BELL, 1));
     runSync(this.mem.notify(G_SINK_BELL));
+    const m = this.model;
+    if (m) {
+      const start = Math.max(m.clock.now, m.freeAt);
+      m.freeAt = start + m.callbackNs;
+      m.back[j] = m.freeAt;
+    }
     this.fullSeq++;
     this.pos = 0;
     this.haveBuffer = false;

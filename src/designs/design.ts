@@ -128,6 +128,11 @@ export interface SwapDesign {
   /** One line for `btsim designs`. */
   readonly description: string;
   onOverflow(ctx: DesignContext, cpu: number): Step;
+  /**
+   * The design pins (mlocks) every consumer buffer, so writing them never page-faults (the
+   * modelled clock charges pageFaultNs for first touches of pages that are not pinned).
+   */
+  readonly pinsConsumerBuffers?: boolean;
   /** Refuse a configuration before anything starts (throw a ConfigError), e.g. a memory limit. */
   validate?(cfg: SimConfig): void;
 }

@@ -11,6 +11,7 @@ import type { DesignContext, Step, SwapDesign } from './design.js';
 export const irqCopy: SwapDesign = {
   name: 'irq-copy',
   description: 'copy inside the interrupt into pinned consumer buffers: no loss, the CPU stalls for the copy',
+  pinsConsumerBuffers: true,
   *onOverflow(ctx: DesignContext, cpu: number): Step {
     const full = yield* ctx.ds.base(cpu);
     const count = yield* ctx.ds.index(cpu);

@@ -29,8 +29,10 @@ import {
 import {
   DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ,
   FLUSH_TID, G_DOORBELL, G_STOP, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
-  DS_CIRCULAR, DS_MODE, DS_SYNC, DS_TID, DS_WRAPPED,
+  DS_CIRCULAR, DS_MODE, DS_SYNC, DS_TID, DS_WRAPPED, ANS_ON, WAIT_ACK, WAIT_EPOCH, WAIT_KIND, WAIT_REQ, WAIT_TID,
 } from '../mem/layout.js';
+import { ClockWords, WAIT_ENABLE, WAIT_RELEASE, WAIT_RUN } from '../mem/clock-words.js';
+import { CpuClock } from './cpu-clock.js';
 import { HW_ALL, HW_KERNEL_ONLY, HW_OFF, TraceNeeds } from '../model/needs.js';
 import { TimelineLog, type TraceEvent } from '../model/timeline.js';
 import { runSync, type Op, type SharedMem } from '../mem/shared-mem.js';
@@ -44,6 +46,11 @@ import type { ThreadStall } from '../workload/schedule.js';
 const NO_CLASS = 255;
 /** Shadow class of a circular slot holding a LOSS record (its counts are in lossSlots). */
 const LOSS_SLOT = 254;
+
+/** whileOff(): execute the event with tracing off; tracing is on again; the run stopped. */
+const OFF = 0;
+const BACK_ON = 1;
+const STOPPED = 2;
 
 /** A thread that waited at its return to user mode for tracing to come back on (notify-resume). */
 export interface TracingWait {
@@ -77,6 +84,9 @@ export interface CpuResult {
   migrationWaitNs: number;
   /** Records the hardware overwrote in circular mode (kernel-circular). */
   circularOverwrites: number;
+  /** Modelled clock only: ns with tracing off, by cause name; the CPU's clock at its end. */
+  tracingOffNs?: Record<string, number>;
+  modelNs?: number;
   stopped: boolean;
   /** Gated threads' waits for their tracers (the scheduler's account, as far as this CPU got). */
   threadStalls?: ThreadStall[];
@@ -142,6 +152,15 @@ export class CpuCore {
   private disabledSince = -1;
   flushes = 0;
   flushStallNs = 0;
+  /** Modelled clock (null: host time, today's behaviour). */
+  private readonly clock: CpuClock | null;
+  /** Modelled time of the last threshold crossing. */
+  private tCross = 0;
+
+  /** This CPU's modelled time now. */
+  private t(): number {
+    return this.clock!.now(this.branches, this.hwRecords + this.annotations);
+  }
 
   constructor(
     private readonly cfg: SimConfig,
@@ -150,9 +169,15 @@ export class CpuCore {
     private readonly layout: Layout,
     bufs: SharedArrayBuffer,
     private readonly stats: Float64Array,
+    /** The clock SAB (clock-words.ts): with it and `--clock model`, every time is modelled. */
+    clockSab?: SharedArrayBuffer,
   ) {
     this.needs = new TraceNeeds(cfg);
-    this.timeline = cfg.timelineOriginNs ? new TimelineLog(id, cfg.timelineOriginNs) : null;
+    this.clock = cfg.clock === 'model' && clockSab ? new CpuClock(cfg.costs, new ClockWords(clockSab), mem.words, id) : null;
+    const clock = this.clock;
+    this.timeline = cfg.timelineOriginNs
+      ? new TimelineLog(id, cfg.timelineOriginNs, undefined, clock ? () => this.t() / 1000 : undefined)
+      : null;
     this.w = recordWords(cfg.format[id]!);
     this.u32 = new Uint32Array(bufs);
     this.slotWords = layout.slotWords;
@@ -203,6 +228,15 @@ export class CpuCore {
             untilPublish = batch;
             if (!(yield* this.batchBoundary())) return false;
           }
+          continue;
+        }
+      }
+      if (this.clock && !this.enabled) {
+        // Tracing off: execute no further than what the coordinator has said about it.
+        const r = yield* this.whileOff(chunk, i);
+        if (r === STOPPED) return false;
+        if (r === BACK_ON) {
+          i--;
           continue;
         }
       }
@@ -408,6 +442,7 @@ export class CpuCore {
   /** finish(), in threads mode. */
   end(): void {
     runSync(this.finish());
+    this.clock?.done();
   }
 
   /** Room for an event's `slots` records? If not, nothing more is stored until reprogrammed. */
@@ -435,9 +470,11 @@ export class CpuCore {
   private *batchBoundary(): Generator<Op, boolean, unknown> {
     const mem = this.mem;
     // A re-enable is picked up first, so whatever reload() writes (LOSS, SYNC) is published too.
-    if (!this.enabled && (yield* mem.load(cpuWord(this.id, DS_ENABLED))) === 1) yield* this.reload();
+    // (Modelled clock: a re-enable is learnt from an answer, never by looking: clock-words.ts.)
+    if (!this.clock && !this.enabled && (yield* mem.load(cpuWord(this.id, DS_ENABLED))) === 1) yield* this.reload();
     if (this.enabled) yield* mem.store(cpuWord(this.id, DS_INDEX), this.idx);
     this.stats[this.id * CPU_STAT_STRIDE + CPU_STAT_BRANCHES] = this.branches;
+    this.clock?.publish(this.t());
     if ((yield* mem.load(G_STOP)) !== 0) {
       this.stopped = true;
       return false;
@@ -451,7 +488,8 @@ export class CpuCore {
       this.pmiArmed = false;
       this.pmiPending = true;
       this.skidLeft = skid;
-      this.stats[this.id * CPU_STAT_STRIDE + CPU_STAT_CROSSED_NS] = Number(process.hrtime.bigint());
+      if (this.clock) this.tCross = this.t();
+      else this.stats[this.id * CPU_STAT_STRIDE + CPU_STAT_CROSSED_NS] = Number(process.hrtime.bigint());
     }
   }
 
@@ -520,13 +558,20 @@ export class CpuCore {
    */
   private *flush(tid: number, epoch: number): Generator<Op, void, unknown> {
     const t0 = process.hrtime.bigint();
+    const m0 = this.clock ? this.t() : 0;
     if (!(yield* this.handOver(tid, epoch))) return;
     this.flushes++;
-    const dt = Number(process.hrtime.bigint() - t0);
-    this.flushStallNs += dt;
-    this.stallNs += dt;
+    let dt: number;
+    if (this.clock) {
+      dt = this.t() - m0; // handOver counted the stall
+    } else {
+      dt = Number(process.hrtime.bigint() - t0);
+      this.flushStallNs += dt;
+      this.stallNs += dt;
+    }
     this.timeline?.span('context-switch flush (stall)', this.timeline.now() - dt / 1000, this.timeline.now(), { tid });
-    yield* this.reload();
+    if (!this.clock) yield* this.reload();
+    else if (!this.enabled && this.lastOn) yield* this.reload(true, this.lastAnswer);
   }
 
   /**
@@ -548,10 +593,19 @@ export class CpuCore {
       yield* mem.store(cpuWord(id, FLUSH_TID), entries.length > 0 ? 0 : tid);
       yield* mem.store(cpuWord(id, FLUSH_EPOCH), epoch);
       yield* mem.store(cpuWord(id, MAIL_N), part.length);
+      const m0 = this.clock ? this.t() : 0;
+      this.clock?.stamp(m0);
       const req = (yield* mem.add(cpuWord(id, FLUSH_REQ), 1)) + 1;
       yield* mem.add(G_DOORBELL, 1);
       yield* mem.notify(G_DOORBELL);
       if (!(yield* this.waitAtLeast(cpuWord(id, FLUSH_ACK), req))) return false;
+      if (this.clock) {
+        // The flush ran on this CPU (the switch path): its stall, in modelled time.
+        this.lastOn = yield* this.answer();
+        this.flushStallNs += this.lastAnswer - m0;
+        this.stallNs += this.lastAnswer - m0;
+        this.clock.resume(this.lastAnswer, this.branches, this.hwRecords + this.annotations);
+      }
     } while (entries.length > 0);
     return true;
   }
@@ -573,9 +627,22 @@ export class CpuCore {
     const t0 = process.hrtime.bigint();
     const slot = this.id * CPU_STAT_STRIDE + CPU_STAT_MIGRATION_WAIT;
     this.stats[slot] = tid;
-    const ok = yield* this.waitAtLeast(this.layout.relBase + tid, epoch + 1);
+    let ok: boolean;
+    let dt: number;
+    if (this.clock) {
+      const m0 = this.t();
+      const on = yield* this.waitRequest(WAIT_RELEASE, tid, epoch, m0, 0);
+      ok = on !== null;
+      dt = ok ? this.lastAnswer - m0 : 0;
+      if (ok) {
+        this.clock.resume(this.lastAnswer, this.branches, this.hwRecords + this.annotations);
+        if (!this.enabled && on) yield* this.reload(true, this.lastAnswer);
+      }
+    } else {
+      ok = yield* this.waitAtLeast(this.layout.relBase + tid, epoch + 1);
+      dt = Number(process.hrtime.bigint() - t0);
+    }
     this.stats[slot] = 0;
-    const dt = Number(process.hrtime.bigint() - t0);
     this.migrationWaitNs += dt;
     if (dt > 0) this.timeline?.span('migration wait (stall)', this.timeline.now() - dt / 1000, this.timeline.now(), { tid });
     return ok;
@@ -605,7 +672,7 @@ export class CpuCore {
    */
   private *notifyResume(): Generator<Op, boolean, unknown> {
     const enabledWord = cpuWord(this.id, DS_ENABLED);
-    if ((yield* this.mem.load(enabledWord)) === 1) {
+    if (!this.clock && (yield* this.mem.load(enabledWord)) === 1) {
       // Back on already (this CPU had not looked yet): no wait.
       yield* this.reload();
       return true;
@@ -613,9 +680,24 @@ export class CpuCore {
     const t0 = process.hrtime.bigint();
     const waitSlot = this.id * CPU_STAT_STRIDE + CPU_STAT_RESUME_WAIT;
     this.stats[waitSlot] = this.tid;
-    const ok = yield* this.waitAtLeast(enabledWord, 1);
+    let ok: boolean;
+    let dt: number;
+    if (this.clock) {
+      // On again at a time already known (an answer said so), or ask when.
+      const m0 = this.t();
+      ok = true;
+      let at = this.clock.grantEnd;
+      if (!this.clock.onAtGrantEnd) {
+        ok = (yield* this.waitRequest(WAIT_ENABLE, this.tid, 0, m0, 0)) !== null;
+        at = this.lastAnswer;
+      }
+      dt = ok ? at - m0 : 0;
+      if (ok) this.clock.resume(at, this.branches, this.hwRecords + this.annotations);
+    } else {
+      ok = yield* this.waitAtLeast(enabledWord, 1);
+      dt = Number(process.hrtime.bigint() - t0);
+    }
     this.stats[waitSlot] = 0;
-    const dt = Number(process.hrtime.bigint() - t0);
     this.stallNs += dt;
     const w = this.resumeWaits.get(this.tid) ?? { tid: this.tid, waits: 0, waitNs: 0 };
     w.waits++;
@@ -623,7 +705,8 @@ export class CpuCore {
     this.resumeWaits.set(this.tid, w);
     this.timeline?.span('notify-resume: waits for tracing (stall)', this.timeline.now() - dt / 1000, this.timeline.now(), { tid: this.tid, ...(ok ? {} : { stopped: true }) });
     if (!ok) return false;
-    yield* this.reload();
+    if (this.clock) yield* this.reload(true, this.t());
+    else yield* this.reload();
     return true;
   }
   private readonly resumeWaits = new Map<number, TracingWait>();
@@ -638,27 +721,95 @@ export class CpuCore {
     yield* mem.store(cpuWord(id, DS_MODE), this.inKernel ? 1 : 0);
     yield* mem.store(cpuWord(id, DS_TID), this.tid);
     const req = this.overflows; // one request per overflow taken, counted just above
+    const clock = this.clock;
+    const m0 = clock ? this.t() : 0;
+    // The handler runs pmiNs after the crossing, or when the CPU takes the interrupt if the
+    // skid took longer (interrupts were off).
+    clock?.stamp(Math.max(m0, this.tCross + clock.pmiNs), this.tCross);
     yield* mem.add(cpuWord(id, PMI_REQ), 1);
     yield* mem.add(G_DOORBELL, 1);
     yield* mem.notify(G_DOORBELL);
     const t0 = process.hrtime.bigint();
-    yield* this.waitAtLeast(cpuWord(id, PMI_ACK), req);
-    const stall = Number(process.hrtime.bigint() - t0);
+    const ok = yield* this.waitAtLeast(cpuWord(id, PMI_ACK), req);
+    let stall: number;
+    let on = false;
+    if (clock) {
+      if (!ok) return;
+      on = yield* this.answer();
+      stall = this.lastAnswer - m0;
+      clock.resume(this.lastAnswer, this.branches, this.hwRecords + this.annotations);
+    } else {
+      stall = Number(process.hrtime.bigint() - t0);
+    }
     this.stallNs += stall;
     if (this.timeline) {
       const end = this.timeline.now();
       this.timeline.instant('overflow interrupt', { seq: req }, end - stall / 1000);
       this.timeline.span('overflow service (stall)', end - stall / 1000, end, { seq: req });
     }
-    yield* this.reload();
+    if (clock) yield* this.reload(on, this.lastAnswer);
+    else yield* this.reload();
   }
 
-  /** Load the DS words after a PMI or a re-enable (the coordinator wrote them). */
-  private *reload(): Generator<Op, void, unknown> {
+  /**
+   * Modelled clock, tracing off, before executing event `i`: OFF (execute it; what it would
+   * store is lost), BACK_ON (tracing is on again: execute it normally) or STOPPED. Past what
+   * it has been told, the CPU asks for leave to run (WAIT_RUN) up to its next possible
+   * request: the flush after its next context switch, or the end of its timeslice.
+   */
+  private *whileOff(chunk: EventChunk, i: number): Generator<Op, number, unknown> {
+    const clock = this.clock!;
+    for (;;) {
+      const now = this.t();
+      if (now < clock.grantEnd) return OFF;
+      if (clock.onAtGrantEnd) {
+        yield* this.reload(true, clock.grantEnd);
+        return BACK_ON;
+      }
+      const type = chunk.type;
+      let j = i;
+      while (j < chunk.length && (type[j]! & EV_TYPE_MASK) !== EV_SWITCH) j++;
+      // A switch's flush is requested once the switch itself has executed.
+      const until = clock.offAfter(now, j < chunk.length ? j - i + 1 : j - i);
+      const on = yield* this.waitRequest(WAIT_RUN, 0, 0, now, until);
+      if (on === null) return STOPPED;
+      clock.grantEnd = this.lastAnswer;
+      clock.onAtGrantEnd = on;
+    }
+  }
+
+  /** A timed wait (clock-words.ts): request it and wait for the answer. Null: the run stopped. */
+  private *waitRequest(kind: number, tid: number, epoch: number, t: number, arg: number): Generator<Op, boolean | null, unknown> {
+    const mem = this.mem;
+    const id = this.id;
+    yield* mem.store(cpuWord(id, WAIT_KIND), kind);
+    yield* mem.store(cpuWord(id, WAIT_TID), tid);
+    yield* mem.store(cpuWord(id, WAIT_EPOCH), epoch);
+    this.clock!.stamp(t, arg);
+    const req = (yield* mem.add(cpuWord(id, WAIT_REQ), 1)) + 1;
+    yield* mem.add(G_DOORBELL, 1);
+    yield* mem.notify(G_DOORBELL);
+    if (!(yield* this.waitAtLeast(cpuWord(id, WAIT_ACK), req))) return null;
+    return yield* this.answer();
+  }
+
+  /** An answer just came (its ACK was seen): its time, and whether tracing is on then. */
+  private *answer(): Generator<Op, boolean, unknown> {
+    this.lastAnswer = this.clock!.answered();
+    return (yield* this.mem.load(cpuWord(this.id, ANS_ON))) === 1;
+  }
+  private lastAnswer = 0;
+  private lastOn = false;
+
+  /**
+   * Load the DS words after a PMI or a re-enable (the coordinator wrote them). Modelled clock:
+   * `on` and `at` come from an answer (whether tracing is on, and since when).
+   */
+  private *reload(on?: boolean, at = 0): Generator<Op, void, unknown> {
     const mem = this.mem;
     const id = this.id;
     const wasEnabled = this.enabled;
-    this.enabled = (yield* mem.load(cpuWord(id, DS_ENABLED))) === 1;
+    this.enabled = on ?? (yield* mem.load(cpuWord(id, DS_ENABLED))) === 1;
     if (this.timeline) {
       if (wasEnabled && !this.enabled) this.disabledSince = this.timeline.now();
       else if (!wasEnabled && this.enabled && this.disabledSince >= 0) {
@@ -667,6 +818,10 @@ export class CpuCore {
       }
     }
     this.cause = yield* mem.load(cpuWord(id, DS_CAUSE));
+    if (this.clock && on !== undefined) {
+      if (wasEnabled && !this.enabled) this.clock.off(at, this.cause);
+      else if (!wasEnabled && this.enabled) this.clock.on(at);
+    }
     this.base = yield* mem.load(cpuWord(id, DS_BASE));
     // (loaded after DS_ENABLED: a re-enable stores these first and DS_ENABLED last)
     this.idx = yield* mem.load(cpuWord(id, DS_INDEX));
@@ -717,6 +872,16 @@ export class CpuCore {
     this.lostByCause.forEach((n, code) => {
       if (n) lost[lossCauseName(code)] = n;
     });
+    let model: Pick<CpuResult, 'tracingOffNs' | 'modelNs'> = {};
+    if (this.clock) {
+      const end = this.t();
+      this.clock.close(end);
+      const off: Record<string, number> = {};
+      this.clock.offNs.forEach((ns, code) => {
+        if (ns) off[lossCauseName(code)] = ns;
+      });
+      model = { tracingOffNs: off, modelNs: end };
+    }
     const pendingLosses: PendingLoss[] = [];
     for (const [key, count] of this.pending) {
       pendingLosses.push({ cause: Math.floor(key / 0x100_0000), tid: Math.floor(key / 0x100) & 0xffff, klass: key & 0xff, count });
@@ -725,7 +890,7 @@ export class CpuCore {
       id: this.id, branches: this.branches, hwRecords: this.hwRecords, annotations: this.annotations,
       overflows: this.overflows, stallNs: this.stallNs + this.migrationWaitNs, lost, pendingLosses,
       flushes: this.flushes, flushStallNs: this.flushStallNs, migrationWaitNs: this.migrationWaitNs,
-      circularOverwrites: this.circularOverwrites, stopped: this.stopped, tracingWaits: [...this.resumeWaits.values()],
+      circularOverwrites: this.circularOverwrites, stopped: this.stopped, tracingWaits: [...this.resumeWaits.values()], ...model,
       ...(this.timeline ? { timeline: { events: this.timeline.events, dropped: this.timeline.dropped } } : {}),
     };
   }

@@ -33,6 +33,8 @@
  *  |   DS_MODE, DS_TID, DS_WRAPPED, DS_SYNC   CPU stores before raising a PMI (mode,  |
  *  |                  thread; on leaving circular mode: wrapped?, oldest state)       |
  *  |                  (CPU store before FLUSH_REQ; coordinator reads after)           |
+ *  |   WAIT_REQ, WAIT_ACK, WAIT_KIND, WAIT_TID, WAIT_EPOCH, ANS_ON   modelled clock:   |
+ *  |                  a CPU's timed waits (clock-words.ts: the synchronisation rule)   |
  *  | pool links [POOL_BASE + id]: next id + 1 (0 = end of stack)                      |
  *  | mailbox [MAIL_BASE + cpu * MAIL_WORDS]: losses handed over at a flush             |
  *  |   (cause, tid, class, count) x MAIL_N; CPU plain stores before FLUSH_REQ           |
@@ -70,6 +72,11 @@
  * prefix, turns the mailbox into loss markers, stores released[tid] = epoch + 1 (notify),
  * then FLUSH_ACK. The CPU then reloads the DS words (a deferred re-enable may have run).
  *
+ * Modelled clock (`--clock model`): every PMI, flush and wait also carries modelled times
+ * in the clock SAB (clock-words.ts), which states the rule that orders them. In that mode a
+ * CPU learns of a re-enable only from an answer to its own request, never by loading
+ * DS_ENABLED on its own, and a released thread only from a WAIT_RELEASE answer.
+ *
  * Consumer handoff (continuous consumers, coordinator -> sink), one SPSC queue of K
  * buffers per consumer: buffer j = seq % K. The coordinator fills buffer FULL_SEQ % K while
  * FULL_SEQ - FREE_SEQ < K, stores LEN[j], then add(FULL_SEQ, 1) and rings G_SINK_BELL.
@@ -85,6 +92,9 @@ export const G_POOL_HEAD = 4;
 export const G_CPUS_DONE = 8;
 export const G_KWORK_BELL = 9;
 export const G_HEARTBEAT = 5;
+/** Modelled clock: 1 while the coordinator sleeps on G_DOORBELL waiting for some CPU's SAFE to
+ *  pass an event; a CPU that raises SAFE then rings the doorbell. Coordinator store; CPU load. */
+export const G_COORD_SLEEP = 10;
 
 export const CPU_BASE = 32;
 export const CPU_STRIDE = 32;
@@ -110,6 +120,20 @@ export const DS_TID = 15;
  *  (tid | entry kind << 16) at its oldest surviving record. */
 export const DS_WRAPPED = 16;
 export const DS_SYNC = 17;
+/**
+ * Modelled clock only (clock-words.ts states the rule): a CPU's waits. CPU stores WAIT_KIND,
+ * WAIT_TID, WAIT_EPOCH, then add(WAIT_REQ); the coordinator stores ANS_ON, then
+ * WAIT_ACK (store, notify). The CPU waits until WAIT_ACK >= its request.
+ * ANS_ON: coordinator store before every ACK it gives (PMI, flush, wait) in that mode: 1 if
+ * tracing is on at the answer's time. The CPU reads it instead of DS_ENABLED, which may
+ * already show a re-enable that lies in its modelled future.
+ */
+export const WAIT_REQ = 18;
+export const WAIT_ACK = 19;
+export const WAIT_KIND = 20;
+export const WAIT_TID = 21;
+export const WAIT_EPOCH = 22;
+export const ANS_ON = 23;
 
 export const MAIL_ENTRIES = 64;
 export const MAIL_WORDS = MAIL_ENTRIES * 4;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { costsSchema, resolveCosts, type Costs } from './costs.js';
 
 export const CONSUMER_KINDS = ['cpu-kernel', 'cpu-all', 'thread-kernel', 'thread-user', 'thread-all'] as const;
 export type ConsumerKind = (typeof CONSUMER_KINDS)[number];
@@ -114,6 +115,14 @@ export const configSchema = z.strictObject({
   traceFiles: z.array(z.strictObject({ format: z.enum(['qemu', 'perf-script']), path: z.string(), source: z.string() })).optional(),
   /** Internal: set by run() for --timeline (the hrtime origin of its timestamps, ns). */
   timelineOriginNs: z.number().min(0).optional(),
+  /**
+   * What loss, stall and latency are measured in: "model" (the default), the simulated
+   * machine's own time from the cost model, the same on every run and host; "host", how the
+   * host happened to run the threads (for chaos stress and the data path's own speed).
+   */
+  clock: z.enum(['model', 'host']).optional(),
+  /** The cost model of modelled time (costs.ts); every field may be swept. */
+  costs: costsSchema.optional(),
   /** Threads-mode stress: seeded delays before shared-memory operations. */
   chaos: z.strictObject({
     seed: int(0, 0xffff_ffff),
@@ -186,6 +195,8 @@ export interface SimConfig {
   workload: WorkloadConfig;
   consumers: ConsumerSpec[];
   chaos?: { seed: number; probability: number; maxDelayUs: number };
+  clock: 'model' | 'host';
+  costs: Costs;
   /** `--workload` trace specs (empty: the synthetic workload). */
   traces: string[];
   /** Set by run() before any worker starts: each trace's readable file, by CPU. */
@@ -548,6 +559,8 @@ export function resolveConfig(input: unknown): SimConfig {
     workload: w,
     consumers,
     ...(c.chaos ? { chaos: c.chaos } : {}),
+    clock: c.clock ?? 'model',
+    costs: resolveCosts(c.costs),
     ...(c.timelineOriginNs ? { timelineOriginNs: c.timelineOriginNs } : {}),
     traces,
     ...(c.traceFiles ? { traceFiles: c.traceFiles } : {}),

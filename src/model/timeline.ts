@@ -1,8 +1,9 @@
 /**
  * The run's timeline in the Chrome trace-event format (Perfetto and chrome://tracing open
  * it): one log per actor, spans as complete events ("X": always balanced), moments as
- * instant events ("i"). Timestamps are microseconds from the run's origin on
- * process.hrtime, which every thread of the process shares.
+ * instant events ("i"). Timestamps are microseconds: of modelled time under the modelled
+ * clock (each actor's own clock), else from the run's origin on process.hrtime, which every
+ * thread of the process shares.
  *
  * Each log keeps at most `cap` events: a long run's timeline shows its beginning, and says
  * how many events it dropped.
@@ -29,10 +30,16 @@ export class TimelineLog {
   readonly events: TraceEvent[] = [];
   dropped = 0;
 
-  constructor(readonly tid: number, private readonly originNs: number, private readonly cap = DEFAULT_TIMELINE_CAP) {}
+  constructor(
+    readonly tid: number,
+    private readonly originNs: number,
+    private readonly cap = DEFAULT_TIMELINE_CAP,
+    /** The actor's modelled clock in µs (modelled time); absent: host time. */
+    private readonly clock?: () => number,
+  ) {}
 
   now(): number {
-    return nowUs(this.originNs);
+    return this.clock ? this.clock() : nowUs(this.originNs);
   }
 
   span(name: string, startUs: number, endUs: number, args?: Record<string, unknown>): void {

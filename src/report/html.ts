@@ -76,7 +76,7 @@ function resultsTable(lines: SweepLine[]): string {
       fmtPct(ce ? sumLost(cl) / ce : 0),
       stallPerKBranch(l).toFixed(1),
       fmtPct(stallShare(l)),
-      fmtInt(r.totals.branchesPerSec),
+      fmtInt(r.host.branchesPerSec),
       `${(r.coordinator.serviceP50Ns / 1e3).toFixed(1)} / ${(r.coordinator.serviceP99Ns / 1e3).toFixed(1)}`,
       !r.complete ? 'incomplete' : r.ok ? 'holds' : 'VIOLATIONS',
     ];

@@ -67,7 +67,9 @@ export function threadStall(l: SweepLine): number {
 /** Share of the CPUs' time spent stalled (all CPUs, over the run's wall time). */
 export function stallShare(l: SweepLine): number {
   const t = l.result.totals;
-  const cpuNs = l.result.config.cpus * t.wallMs * 1e6;
+  // Modelled clock: over the simulated machine's time; host clock: over the run's wall time.
+  const span = l.result.clock === 'model' ? t.modelNs : l.result.host.wallMs * 1e6;
+  const cpuNs = l.result.config.cpus * span;
   return cpuNs > 0 ? t.stallNs / cpuNs : 0;
 }
 
@@ -148,7 +150,7 @@ export function reportData(lines: SweepLine[], title: string): ReportData {
     const m: Record<string, number> = {
       'hw:all': hw ? sumLost(l.result.totals.lost) / hw : 0,
       stall: stallPerKBranch(l),
-      throughput: l.result.totals.branchesPerSec,
+      throughput: l.result.host.branchesPerSec,
       threadStall: threadStall(l),
     };
     for (const c of hwCauses) m[`hw:${c}`] = hw ? (l.result.totals.lost[c] ?? 0) / hw : 0;

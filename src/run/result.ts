@@ -1,4 +1,4 @@
-/** The result of a run (`btsim run --json`, schema btsim.run/1). */
+/** The result of a run (`btsim run --json`, schema btsim.run/2). */
 import type { ConsumerKind, ConsumerMode, SimConfig } from '../model/config.js';
 import type { Violations } from '../oracle/checker.js';
 import type { ThreadStall } from '../workload/schedule.js';
@@ -26,9 +26,21 @@ export interface CpuReport {
   swaps: number;
   /** Hardware records that could not be stored, by cause. */
   lost: Record<string, number>;
+  /** Modelled ns (host ns under --clock host) the CPU executed nothing: interrupts, flushes, waits. */
   stallNs: number;
+  /** Modelled clock: ns the CPU ran with tracing off, by cause (from resuming with it off to it coming back on). */
+  tracingOffNs: Record<string, number>;
+  /** Modelled clock: the CPU's time when it finished (0 under --clock host). */
+  modelNs: number;
   /** Records the hardware overwrote while its buffer was in circular mode (kernel-circular). */
   circularOverwrites: number;
+}
+
+/** Figures about the host that ran the simulation, not the simulated machine: they vary from run to run. */
+export interface HostFigures {
+  wallMs: number;
+  /** Simulated branches (all CPUs) per second of wall time. */
+  branchesPerSec: number;
 }
 
 export interface ConsumerReport {
@@ -49,13 +61,28 @@ export interface ConsumerReport {
 }
 
 export interface RunResult {
-  schema: 'btsim.run/1';
+  schema: 'btsim.run/2';
+  /** What loss, stall and latency are measured in: the simulated machine's modelled time, or the host's. */
+  clock: 'model' | 'host';
   seed: number;
   design: string;
   config: SimConfig;
   cpus: CpuReport[];
   consumers: ConsumerReport[];
-  coordinator: { overflowsServiced: number; serviceP50Ns: number; serviceP99Ns: number; hwRecordsDrained: number };
+  coordinator: {
+    overflowsServiced: number;
+    /** Threshold crossing to tracing re-armed (modelled clock: modelled ns). */
+    serviceP50Ns: number;
+    serviceP99Ns: number;
+    /** Modelled clock: handler duration, copy duration and work-queue wait (queued to running); 0 under --clock host. */
+    handlerP50Ns: number;
+    handlerP99Ns: number;
+    copyP50Ns: number;
+    copyP99Ns: number;
+    workQueueP50Ns: number;
+    workQueueP99Ns: number;
+    hwRecordsDrained: number;
+  };
   /**
    * Threads that waited in do_notify_resume: for a slow or unresponsive tracer (consumers
    * with a callbackDelay; how often and how long in virtual time), or for tracing to come
@@ -63,7 +90,9 @@ export interface RunResult {
    * time).
    */
   threads: ThreadReport[];
-  totals: { branches: number; wallMs: number; branchesPerSec: number; lost: Record<string, number>; stallNs: number };
+  /** modelNs: the simulated machine's time when its last CPU finished (modelled clock). */
+  totals: { branches: number; lost: Record<string, number>; stallNs: number; modelNs: number };
+  host: HostFigures;
   /** False when the run stopped early (interrupted, or an actor failed). */
   complete: boolean;
   ok: boolean;

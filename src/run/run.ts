@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { resolveConfig, type ConfigInput, type SimConfig } from '../model/config.js';
 import { ConfigError, RunAbortedError } from '../model/errors.js';
-import { FLUSH_ACK, FLUSH_REQ, G_COORD_BELL, G_DOORBELL, G_HEARTBEAT, G_SINK_BELL, G_STOP, PMI_ACK, PMI_REQ, cpuWord, makeLayout, type Layout } from '../mem/layout.js';
+import { FLUSH_ACK, FLUSH_REQ, G_COORD_BELL, G_DOORBELL, G_HEARTBEAT, G_SINK_BELL, G_STOP, PMI_ACK, PMI_REQ, WAIT_ACK, WAIT_REQ, cpuWord, makeLayout, type Layout } from '../mem/layout.js';
+import { clockBytes } from '../mem/clock-words.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import type { ConsumerCounters } from '../consumers/writers.js';
 import { CPU_STAT_BRANCHES, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STRIDE, type CpuResult, type PendingLoss } from '../frontend/cpu-core.js';
@@ -146,6 +147,7 @@ async function runResolved(cfg: SimConfig, opts: RunOptions): Promise<RunResult>
       bufs: new SharedArrayBuffer(layout.bufsBytes),
       cons: new SharedArrayBuffer(Math.max(8, consBytes)),
       stats: new SharedArrayBuffer(statsBytes(cfg.cpus)),
+      clock: new SharedArrayBuffer(clockBytes(cfg.cpus)),
     };
     const gates = await gateTable(cfg, opts.signal);
     if (gates) state.gates = gates;
@@ -347,6 +349,7 @@ class Runner {
     for (let c = 0; c < this.cfg.cpus; c++) {
       Atomics.notify(this.ctl, cpuWord(c, PMI_ACK));
       Atomics.notify(this.ctl, cpuWord(c, FLUSH_ACK));
+      Atomics.notify(this.ctl, cpuWord(c, WAIT_ACK));
     }
     this.wake();
   }
@@ -423,7 +426,8 @@ class Runner {
           // A CPU waiting for the coordinator (in its interrupt or a flush) is not the one
           // that hangs: the heartbeat check above blames the coordinator or the design.
           const waiting = Atomics.load(this.ctl, cpuWord(c, PMI_REQ)) > Atomics.load(this.ctl, cpuWord(c, PMI_ACK))
-            || Atomics.load(this.ctl, cpuWord(c, FLUSH_REQ)) > Atomics.load(this.ctl, cpuWord(c, FLUSH_ACK));
+            || Atomics.load(this.ctl, cpuWord(c, FLUSH_REQ)) > Atomics.load(this.ctl, cpuWord(c, FLUSH_ACK))
+            || Atomics.load(this.ctl, cpuWord(c, WAIT_REQ)) > Atomics.load(this.ctl, cpuWord(c, WAIT_ACK));
           if (b !== this.cpuSeen[c] || waiting) {
             this.cpuSeen[c] = b;
             this.cpuSeenAt[c] = now;
@@ -528,6 +532,8 @@ function assemble(
       swaps: coord?.swaps[id] ?? 0,
       lost: r?.lost ?? {},
       stallNs: r?.stallNs ?? 0,
+      tracingOffNs: r?.tracingOffNs ?? {},
+      modelNs: r?.modelNs ?? 0,
       circularOverwrites: r?.circularOverwrites ?? 0,
     };
   });
@@ -552,7 +558,8 @@ function assemble(
   let furthest: CpuResult | undefined;
   for (const r of cpus) if (r && (!furthest || r.branches > furthest.branches)) furthest = r;
   return {
-    schema: 'btsim.run/1',
+    schema: 'btsim.run/2',
+    clock: cfg.clock,
     seed: cfg.seed,
     design: cfg.design,
     config: cfg,
@@ -562,16 +569,22 @@ function assemble(
       overflowsServiced: coord ? coord.serviced.reduce((a, b) => a + b, 0) : 0,
       serviceP50Ns: coord?.serviceP50Ns ?? 0,
       serviceP99Ns: coord?.serviceP99Ns ?? 0,
+      handlerP50Ns: cfg.clock === 'model' ? coord?.interruptP50Ns ?? 0 : 0,
+      handlerP99Ns: cfg.clock === 'model' ? coord?.interruptP99Ns ?? 0 : 0,
+      copyP50Ns: coord?.copyP50Ns ?? 0,
+      copyP99Ns: coord?.copyP99Ns ?? 0,
+      workQueueP50Ns: coord?.workQueueP50Ns ?? 0,
+      workQueueP99Ns: coord?.workQueueP99Ns ?? 0,
       hwRecordsDrained: coord?.hwRecordsDrained ?? 0,
     },
     threads: threadReports(furthest?.threadStalls ?? [], cpus),
     totals: {
       branches,
-      wallMs,
-      branchesPerSec: wallMs > 0 ? Math.round((branches / wallMs) * 1000) : 0,
       lost,
       stallNs: cpuReports.reduce((a, r) => a + r.stallNs, 0),
+      modelNs: cpuReports.reduce((a, r) => Math.max(a, r.modelNs), 0),
     },
+    host: { wallMs, branchesPerSec: wallMs > 0 ? Math.round((branches / wallMs) * 1000) : 0 },
     complete,
     ok,
   };

@@ -28,6 +28,8 @@ export interface SharedState {
   ctl: SharedArrayBuffer;
   bufs: SharedArrayBuffer;
   cons: SharedArrayBuffer;
+  /** Modelled clock: request/answer times and SAFE bounds (clock-words.ts). */
+  clock: SharedArrayBuffer;
   /** Float64 figures for progress and the watchdog (not part of the protocol). */
   stats: SharedArrayBuffer;
   /** Gated threads' outcomes (schedule.ts gateTable), worked out once for every worker. */
