@@ -69,8 +69,14 @@ const CASES: Case[] = [
     watchdogMs: 1_000,
   },
   {
-    name: 'a design that never turns tracing back on holds a user-only tracer\'s thread (watchdog)',
-    args: [...LONG, '--design', './test/fixtures/never-reenables-design.mjs', '--watchdog-ms', '1000'],
+    name: 'a design that never turns tracing back on holds a user-only tracer\'s thread (modelled clock: seen at once, exactly)',
+    args: [...LONG, '--design', './test/fixtures/never-reenables-design.mjs'],
+    actor: 'design never-reenables',
+    says: ['design "never-reenables" failed to keep the simulated machine going', 'waits at its return to user mode for tracing to come back on (notify-resume)'],
+  },
+  {
+    name: 'a design that never turns tracing back on holds a user-only tracer\'s thread (host clock: watchdog)',
+    args: [...LONG, '--clock', 'host', '--design', './test/fixtures/never-reenables-design.mjs', '--watchdog-ms', '1000'],
     actor: /^cpu[01]$/,
     says: ['failed: thread ', 'waited 1000 ms at its return to user mode for tracing to come back on', 'never-reenables did not re-enable it'],
     watchdogMs: 1_000,

@@ -13,7 +13,9 @@ import { stress } from '../dist/src/explore/stress.js';
 import { EXPLORE_DEFAULTS, exploreConsumers } from '../dist/src/explore/scenario.js';
 
 // 2 CPUs, 4 threads, no migration: tids 1 and 3 share CPU 0, tids 2 and 4 CPU 1.
-const base = { cpus: 2, branches: 60_000, workload: { threads: 4, migrationRate: 0, timesliceBranches: 3_000 } };
+// Spares enough that, under the modelled clock's default work-queue latency, nothing but the
+// gate makes a difference between runs.
+const base = { cpus: 2, branches: 60_000, spares: 64, workload: { threads: 4, migrationRate: 0, timesliceBranches: 3_000 } };
 const others = [
   { kind: 'thread-user', target: 3, mode: 'continuous', size: 512 },
   { kind: 'thread-all', target: 1, mode: 'continuous', size: 512 },

@@ -350,6 +350,12 @@ export class Coordinator implements DesignContext, ModelHost {
     return count * recordWords(this.cfg.format[cpu]!) * 4;
   }
 
+  span(track: number, name: string, start: number, end: number, args?: Record<string, unknown>): void {
+    if (!this.timeline) return;
+    const log = track < 0 ? this.timeline : this.copierLog(track);
+    log.span(name, start / 1000, end / 1000, args);
+  }
+
   *copy(cpu: number, buffer: number, count: number): Step<number> {
     return (yield { op: 'copy', cpu, buffer, count }) as number;
   }

@@ -33,6 +33,15 @@ export const RUN_FLAGS: FlagSpec[] = [
   { flag: 'copiers', field: 'copiers', kind: 'int', help: 'copier workers in the work queue (suspend-copy)', dflt: '2' },
   { flag: 'pinned-memory', field: 'pinnedMemoryMiB', kind: 'int', help: 'MiB of consumer buffers irq-copy may pin', dflt: '64' },
   { flag: 'watchdog-ms', field: 'watchdogMs', kind: 'int', help: 'an actor without progress this long ends the run', dflt: '10000' },
+  { flag: 'clock', field: 'clock', kind: 'string', help: 'what loss, stall and latency are measured in: model (the simulated machine\'s time, the same on every run) or host (how the host ran the threads)', dflt: 'model' },
+  // The main costs of the modelled clock; every cost is a config field (costs.NAME) and a --param axis.
+  { flag: 'branch-ns', field: 'costs.branchNs', kind: 'number', help: 'modelled ns per taken branch, untraced', dflt: '2' },
+  { flag: 'record-ns', field: 'costs.recordNs', kind: 'number', help: 'extra modelled ns per BTS record stored', dflt: '20' },
+  { flag: 'pmi-ns', field: 'costs.pmiNs', kind: 'number', help: 'modelled ns from threshold crossing to the handler running', dflt: '1500' },
+  { flag: 'work-queue-ns', field: 'costs.workQueueNs', kind: 'number', help: 'mean modelled schedule_work() latency, ns', dflt: '20000' },
+  { flag: 'page-fault-ns', field: 'costs.pageFaultNs', kind: 'number', help: 'modelled ns per first touch of a consumer page not pinned', dflt: '1000' },
+  { flag: 'copy-gbps', field: 'costs.copyGBps', kind: 'number', help: 'modelled copy bandwidth, GB/s, shared by copies in flight', dflt: '10' },
+  { flag: 'handler', field: 'costs.handler', kind: 'string', help: 'who runs overflow handlers: per-cpu (each on its own CPU) or single (one agent for all)', dflt: 'per-cpu' },
 ];
 
 function camel(flag: string): string {
@@ -77,17 +86,22 @@ export function flagsToInput(opts: Record<string, unknown>, base: Record<string,
     if (raw === undefined) continue;
     fromFlag.set(f.field, `--${f.flag}`);
     const s = String(raw);
+    let v: unknown;
     switch (f.kind) {
-      case 'int': input[f.field] = strictNumber(s, true); break;
-      case 'number': input[f.field] = strictNumber(s, false); break;
-      case 'delay': input[f.field] = s === 'never' ? s : strictNumber(s, true); break;
+      case 'int': v = strictNumber(s, true); break;
+      case 'number': v = strictNumber(s, false); break;
+      case 'delay': v = s === 'never' ? s : strictNumber(s, true); break;
       case 'format': {
         const parts = s.split(',').map((p) => strictNumber(p, true));
-        input[f.field] = parts.length === 1 ? parts[0] : parts;
+        v = parts.length === 1 ? parts[0] : parts;
         break;
       }
-      default: input[f.field] = s;
+      default: v = s;
     }
+    // A dotted field (costs.workQueueNs) goes into its object, over the config file's.
+    const [top, sub] = f.field.split('.') as [string, string | undefined];
+    if (sub === undefined) input[top] = v;
+    else input[top] = { ...(input[top] as Record<string, unknown> | undefined), [sub]: v };
   }
   if (opts.check === false) input.check = false;
   if (Array.isArray(opts.workload) && opts.workload.length > 0) {
@@ -99,7 +113,8 @@ export function flagsToInput(opts: Record<string, unknown>, base: Record<string,
 
 /** Name the flag, not the config field, when the value came from a flag. */
 export function renameField(e: ConfigError, fromFlag: Map<string, string>): ConfigError {
-  const top = e.field.split('.')[0]!;
+  // The field itself (costs.workQueueNs), else its top-level object (workload.threads from --config).
+  const top = fromFlag.has(e.field.split('.').slice(0, 2).join('.')) ? e.field.split('.').slice(0, 2).join('.') : e.field.split('.')[0]!;
   const flag = fromFlag.get(top);
   if (!flag) return e;
   const field = flag + e.field.slice(top.length);

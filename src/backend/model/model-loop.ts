@@ -41,12 +41,15 @@ export interface ModelHost {
   copyOut(cpu: number, buffer: number, count: number): Promise<number> | number;
   copyBytes(cpu: number, count: number): number;
   designName: string;
+  /** A span on the timeline (if there is one): track -1 the coordinator, k >= 0 kworker k. */
+  span(track: number, name: string, start: number, end: number, args?: Record<string, unknown>): void;
 }
 
 interface Parked {
   kind: number;
   req: number;
   t: number;
+  tid: number;
 }
 
 export class ModelLoop {
@@ -115,7 +118,7 @@ export class ModelLoop {
   // ---- processes -------------------------------------------------------------------
 
   /** Run `gen` as a process from `t` (now, or later); `finished` gets its end time. */
-  process(t: number, cpu: number, gen: Step<unknown>, finished: (end: number) => void): void {
+  process(t: number, cpu: number, gen: Step<unknown>, finished: (end: number) => void, worker = -1): void {
     let at = t;
     let resume: unknown;
     const step = (): void | Promise<void> => {
@@ -133,7 +136,9 @@ export class ModelLoop {
         if (op.op === 'copy') {
           const c = op as unknown as { cpu: number; buffer: number; count: number };
           const out = this.host.copyOut(c.cpu, c.buffer, c.count);
+          const from = at;
           this.bandwidth.start(at, this.host.copyBytes(c.cpu, c.count), async (end) => {
+            this.host.span(worker, `copy cpu${c.cpu}`, from, end, { records: c.count });
             at = end;
             resume = await out;
             return step();
@@ -149,7 +154,10 @@ export class ModelLoop {
 
   /** schedule_work(): `work` runs on a kworker once its latency is over and its CPU's earlier items are done. */
   defer(cpu: number, work: () => Step): void {
-    this.work.add(this.host.now, cpu, (t, finished) => this.process(t, cpu, work(), finished));
+    this.work.add(this.host.now, cpu, (t, finished, worker) => this.process(t, cpu, work(), (end) => {
+      this.host.span(worker, `deferred work cpu${cpu}`, t, end);
+      finished(end);
+    }, worker));
   }
 
   // ---- requests and answers ----------------------------------------------------------
@@ -211,6 +219,7 @@ export class ModelLoop {
     const run = (start: number): void => {
       this.process(start, cpu, this.host.handlerSteps(cpu, req), (end) => {
         this.handlerNs.push(end - start);
+        this.host.span(-1, `service cpu${cpu} overflow`, start, end, { design: this.host.designName });
         if (this.costs.handler === 'single') this.agentDone(end);
         // A held CPU is answered when the design acknowledges it (ackHeld).
         if (!this.host.takeHeld(cpu)) this.answer(cpu, end + this.costs.irqExitNs, PMI_ACK, req);
@@ -255,7 +264,7 @@ export class ModelLoop {
       return;
     }
     if (Atomics.load(this.ctl, cpuWord(cpu, DS_ENABLED)) === 1) return this.answer(cpu, t, WAIT_ACK, req);
-    const p: Parked = { kind, req, t };
+    const p: Parked = { kind, req, t, tid };
     this.parked[cpu] = p;
     if (kind === WAIT_RUN) {
       // Leave to run with tracing off until `until`, once nothing earlier can turn it on.
@@ -350,12 +359,14 @@ export class ModelLoop {
     for (let c = 0; c < this.cpus; c++) {
       if (!this.blocked[c]) continue;
       const p = this.parked[c];
-      if (p?.kind === WAIT_ENABLE) why.push(`cpu${c}: a thread waits at its return to user mode for tracing to come back on (notify-resume), which the design ${this.host.designName} never does`);
-      else if (p) why.push(`cpu${c}: tracing is off and the design ${this.host.designName} never turns it back on`);
-      else if (this.seen[c]!.pmi > Atomics.load(this.ctl, cpuWord(c, PMI_ACK))) why.push(`cpu${c}: the design ${this.host.designName} held its interrupt (holdCpu) and never acknowledged it`);
-      else why.push(`cpu${c}: waits for a thread that no CPU will release`);
+      const waitsFor = [...this.releaseWaits].find(([, ws]) => ws.some((w) => w.cpu === c))?.[0];
+      if (p?.kind === WAIT_ENABLE) why.push(`cpu${c}: thread ${p.tid} waits at its return to user mode for tracing to come back on (notify-resume), and the design never turns it back on`);
+      else if (p) why.push(`cpu${c}: tracing is off and the design never turns it back on`);
+      else if (this.seen[c]!.pmi > Atomics.load(this.ctl, cpuWord(c, PMI_ACK))) why.push(`cpu${c}: the design held its interrupt (holdCpu) and never acknowledged it`);
+      else why.push(`cpu${c}: waits for thread ${waitsFor ?? '?'} to be released by the CPU it ran on`);
     }
-    const e = new BtsimError(`the simulated machine cannot go on: ${why.join('; ')}`);
+    // Read as `design "NAME" failed <this>` (run.ts): what the design left undone comes first.
+    const e = new BtsimError(`to keep the simulated machine going (modelled time ${(this.t / 1e6).toFixed(3)} ms): ${why.join('; ')}`);
     e.name = 'DesignError';
     return e;
   }

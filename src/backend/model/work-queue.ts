@@ -14,8 +14,8 @@ export interface WorkItem {
   /** Queued (schedule_work) and ready (its latency over) at, modelled ns. */
   at: number;
   ready: number;
-  /** Starts the item at `t` on a kworker; it calls `finished` when it ends. */
-  start: (t: number, finished: (t: number) => void) => void;
+  /** Starts the item at `t` on kworker `worker`; it calls `finished` when it ends. */
+  start: (t: number, finished: (t: number) => void, worker: number) => void;
 }
 
 export class WorkQueue {
@@ -23,7 +23,8 @@ export class WorkQueue {
   private readonly counts: number[];
   private readonly running: boolean[];
   private readyItems: WorkItem[] = [];
-  private freeWorkers: number;
+  /** Idle kworkers, lowest id taken first. */
+  private readonly freeWorkers: number[];
   /** Modelled ns from queueing to running, per item. */
   readonly waits: number[] = [];
 
@@ -39,7 +40,7 @@ export class WorkQueue {
     this.queued = Array.from({ length: cpus }, () => []);
     this.counts = new Array<number>(cpus).fill(0);
     this.running = new Array<boolean>(cpus).fill(false);
-    this.freeWorkers = workers;
+    this.freeWorkers = Array.from({ length: workers }, (_, k) => workers - 1 - k);
   }
 
   /** Items of `cpu` queued or running. */
@@ -63,7 +64,7 @@ export class WorkQueue {
   }
 
   private dispatch(t: number): void {
-    while (this.freeWorkers > 0) {
+    while (this.freeWorkers.length > 0) {
       let best: WorkItem | undefined;
       for (const it of this.readyItems) {
         if (this.running[it.cpu] || this.queued[it.cpu]![0] !== it) continue;
@@ -72,16 +73,17 @@ export class WorkQueue {
       if (!best) return;
       const item = best;
       this.readyItems = this.readyItems.filter((x) => x !== item);
-      this.freeWorkers--;
+      const worker = this.freeWorkers.pop()!;
       this.running[item.cpu] = true;
       this.waits.push(t - item.at);
       item.start(t, (end) => {
         this.queued[item.cpu]!.shift();
         this.running[item.cpu] = false;
-        this.freeWorkers++;
+        this.freeWorkers.push(worker);
+        this.freeWorkers.sort((a, b) => b - a);
         this.dispatch(end);
         if (!this.pending(item.cpu)) this.idle(item.cpu, end);
-      });
+      }, worker);
     }
   }
 }
