@@ -48,6 +48,11 @@ export class CpuClock {
     this.r0 = records;
   }
 
+  /** The end of the event being executed at `t` (its records are counted, its branch not yet). */
+  eventEnd(t: number): number {
+    return t + this.branchNs;
+  }
+
   /** Time of the `k`-th event from now while tracing is off (no record is stored). */
   offAfter(t: number, k: number): number {
     return t + k * this.branchNs;

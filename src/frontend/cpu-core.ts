@@ -488,7 +488,8 @@ export class CpuCore {
       this.pmiArmed = false;
       this.pmiPending = true;
       this.skidLeft = skid;
-      if (this.clock) this.tCross = this.t();
+      // At the end of the event that crossed (its branch is counted once the event is done).
+      if (this.clock) this.tCross = this.clock.eventEnd(this.t());
       else this.stats[this.id * CPU_STAT_STRIDE + CPU_STAT_CROSSED_NS] = Number(process.hrtime.bigint());
     }
   }
