@@ -2,7 +2,7 @@
 import { workerData } from 'node:worker_threads';
 import { serve } from '../src/run/control-plane.js';
 import { memFor } from '../src/mem/mem-for.js';
-import { CpuCore, type CpuResult } from '../src/frontend/cpu-core.js';
+import { CPU_STAT_STARTED, CPU_STAT_STRIDE, CpuCore, type CpuResult } from '../src/frontend/cpu-core.js';
 import { newChunk } from '../src/workload/generator.js';
 import { workloadFor } from '../src/workload/workload-for.js';
 import { useGateTable } from '../src/workload/schedule.js';
@@ -18,6 +18,7 @@ const faultAfter = fault && fault.cpu === cpu ? fault.afterBranches : Infinity;
 serve({
   run(): CpuResult {
     const cfg = state.cfg;
+    new Float64Array(state.stats)[cpu! * CPU_STAT_STRIDE + CPU_STAT_STARTED] = 1;
     const core = new CpuCore(cfg, cpu!, memFor(cfg, state.ctl, cpu!), state.layout, state.bufs, new Float64Array(state.stats), state.clock);
     const workload = workloadFor(cfg, cpu!);
     const chunk = newChunk(cfg);

@@ -104,7 +104,9 @@ export const CPU_STAT_CROSSED_NS = 1;
 export const CPU_STAT_RESUME_WAIT = 2;
 /** The thread this CPU waits for another CPU to release before it runs it (0: none), for the watchdog. */
 export const CPU_STAT_MIGRATION_WAIT = 3;
-export const CPU_STAT_STRIDE = 4;
+/** 1 once the CPU's worker has loaded its modules and begun its run (start-up is not a hang). */
+export const CPU_STAT_STARTED = 4;
+export const CPU_STAT_STRIDE = 5;
 
 export class CpuCore {
   private readonly w: number; // u32 words per record in this CPU's format

@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
-import { costsSchema, resolveCosts, type Costs } from './costs.js';
+import { resolveCosts, type Costs } from './costs.js';
+export { isGated } from './consumer-gate.js';
+import { isGated } from './consumer-gate.js';
 
 export const CONSUMER_KINDS = ['cpu-kernel', 'cpu-all', 'thread-kernel', 'thread-user', 'thread-all'] as const;
 export type ConsumerKind = (typeof CONSUMER_KINDS)[number];
@@ -31,6 +33,42 @@ const workloadSchema = z.strictObject({
   irqsOffRate: z.number().min(0).max(1).optional(),
   /** Length of an interrupts-disabled section, in branches. */
   irqsOffBranches: int(1, 1e9).optional(),
+});
+
+const ns = (max: number) => z.number().min(0).max(max);
+
+/** The cost model of modelled time: what each field is, in costs.ts. */
+export const costsSchema = z.strictObject({
+  /** Untraced time per taken branch (the CPU's own execution between branches). */
+  branchNs: z.number().min(0.01).max(1e6).optional(),
+  /** Extra time per record the CPU stores in its DS buffer (branch or kernel annotation). */
+  recordNs: ns(1e6).optional(),
+  /** Threshold crossing to the handler running: skid and interrupt entry included. */
+  pmiNs: ns(1e9).optional(),
+  /** Return from the overflow handler to the interrupted code. */
+  irqExitNs: ns(1e9).optional(),
+  /** The handler's fixed time per interrupt, before the design's own work. */
+  serviceNs: ns(1e9).optional(),
+  /** Filter and splay: per hardware record drained and per consumer it may go to. */
+  splayNsPerRecord: ns(1e6).optional(),
+  /** Memory bandwidth for ctx.copy; copies in flight at the same time share it. */
+  copyGBps: z.number().min(0.001).max(1e4).optional(),
+  /** Mean schedule_work() latency: from queueing deferred work to a worker running it. */
+  workQueueNs: ns(1e12).optional(),
+  /** Its shape: "tail" (seeded, mostly short with a long tail; same mean) or "fixed". */
+  workQueueShape: z.enum(['tail', 'fixed']).optional(),
+  /** First touch of each 4 KiB page of a consumer buffer that is not pinned. */
+  pageFaultNs: ns(1e12).optional(),
+  /** A continuous consumer's callback: the time it holds a full buffer before giving it back. */
+  callbackNs: ns(1e12).optional(),
+  /** A context switch that flushes a traced thread's records to its consumers. */
+  flushNs: ns(1e12).optional(),
+  /**
+   * Who runs overflow handlers: "per-cpu" (each on the CPU that overflowed, as in Linux:
+   * handlers of different CPUs overlap) or "single" (one servicing agent for every CPU: a
+   * dedicated core or a hypervisor; handlers queue).
+   */
+  handler: z.enum(['per-cpu', 'single']).optional(),
 });
 
 /** Timeslices a callback takes, or 'never'. */
@@ -354,10 +392,6 @@ function perCpu<T>(v: T | T[] | undefined, cpus: number, dflt: T, field: string)
   return v.slice();
 }
 
-/** Does this consumer's thread wait for it (a callbackDelay other than 0)? */
-export function isGated(c: ConsumerSpec): boolean {
-  return c.callbackDelay !== undefined && c.callbackDelay !== 0;
-}
 
 /**
  * The default consumers: all five kinds. A continuous cpu-all on every CPU, a "last N"

@@ -2,45 +2,10 @@
  * The cost model of modelled time (`--clock model`, the default): what each step of the
  * simulated machine costs, in nanoseconds of the machine's own time. Loss, stall and latency
  * figures are computed from these and from the seeded workload alone, never from how fast
- * the host runs the simulation. docs/modelled-time.md gives each default's source.
+ * the host runs the simulation. docs/modelled-time.md gives each default's source; the
+ * schema (what each field accepts) is in config.ts. No zod here: CPU workers load this.
  */
-import { z } from 'zod';
 import { hashKey, Rng } from '../workload/prng.js';
-
-const ns = (max: number) => z.number().min(0).max(max);
-
-export const costsSchema = z.strictObject({
-  /** Untraced time per taken branch (the CPU's own execution between branches). */
-  branchNs: z.number().min(0.01).max(1e6).optional(),
-  /** Extra time per record the CPU stores in its DS buffer (branch or kernel annotation). */
-  recordNs: ns(1e6).optional(),
-  /** Threshold crossing to the handler running: skid and interrupt entry included. */
-  pmiNs: ns(1e9).optional(),
-  /** Return from the overflow handler to the interrupted code. */
-  irqExitNs: ns(1e9).optional(),
-  /** The handler's fixed time per interrupt, before the design's own work. */
-  serviceNs: ns(1e9).optional(),
-  /** Filter and splay: per hardware record drained and per consumer it may go to. */
-  splayNsPerRecord: ns(1e6).optional(),
-  /** Memory bandwidth for ctx.copy; copies in flight at the same time share it. */
-  copyGBps: z.number().min(0.001).max(1e4).optional(),
-  /** Mean schedule_work() latency: from queueing deferred work to a worker running it. */
-  workQueueNs: ns(1e12).optional(),
-  /** Its shape: "tail" (seeded, mostly short with a long tail; same mean) or "fixed". */
-  workQueueShape: z.enum(['tail', 'fixed']).optional(),
-  /** First touch of each 4 KiB page of a consumer buffer that is not pinned. */
-  pageFaultNs: ns(1e12).optional(),
-  /** A continuous consumer's callback: the time it holds a full buffer before giving it back. */
-  callbackNs: ns(1e12).optional(),
-  /** A context switch that flushes a traced thread's records to its consumers. */
-  flushNs: ns(1e12).optional(),
-  /**
-   * Who runs overflow handlers: "per-cpu" (each on the CPU that overflowed, as in Linux:
-   * handlers of different CPUs overlap) or "single" (one servicing agent for every CPU: a
-   * dedicated core or a hypervisor; handlers queue).
-   */
-  handler: z.enum(['per-cpu', 'single']).optional(),
-});
 
 export interface Costs {
   branchNs: number;
@@ -75,7 +40,7 @@ export const DEFAULT_COSTS: Costs = {
   handler: 'per-cpu',
 };
 
-export function resolveCosts(c: z.infer<typeof costsSchema> | undefined): Costs {
+export function resolveCosts(c: Partial<Costs> | undefined): Costs {
   return { ...DEFAULT_COSTS, ...(c ?? {}) };
 }
 

@@ -22,7 +22,7 @@ import { FLUSH_ACK, FLUSH_REQ, G_COORD_BELL, G_DOORBELL, G_HEARTBEAT, G_SINK_BEL
 import { clockBytes } from '../mem/clock-words.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import type { ConsumerCounters } from '../consumers/writers.js';
-import { CPU_STAT_BRANCHES, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STRIDE, type CpuResult, type PendingLoss } from '../frontend/cpu-core.js';
+import { CPU_STAT_BRANCHES, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STARTED, CPU_STAT_STRIDE, type CpuResult, type PendingLoss } from '../frontend/cpu-core.js';
 import { COPIER_TID_BASE, type CoordinatorResult } from '../backend/coordinator.js';
 import { timelineFile } from '../model/timeline.js';
 import { prepareTraces } from '../workload/trace-setup.js';
@@ -84,10 +84,11 @@ const MiB = 1024 * 1024;
  */
 const STOP_GRACE_MS = 600;
 /**
- * A CPU worker that has not reported a single batch yet is still starting up (module
- * loading on a busy machine); give it at least this long before calling it hung.
+ * A CPU worker that has not begun its run is still starting up (module loading, which for
+ * many workers on few cores takes a while): it is hung only if no worker has begun its run
+ * for this long (or the watchdog's limit, if longer).
  */
-const CPU_START_MS = 5_000;
+const CPU_START_MS = 30_000;
 
 /** Bytes the run would allocate for buffers, to check against the budget before allocating. */
 export function memoryNeeded(cfg: SimConfig): { layout: Layout; consBytes: number; total: number } {
@@ -201,6 +202,10 @@ class Runner {
   private beatAt = Date.now();
   private readonly cpuSeen: number[];
   private readonly cpuSeenAt: number[];
+  /** CPU workers that have begun their run, and when the last one did. */
+  private cpusStarted = 0;
+  private lastStartAt = Date.now();
+  private readonly cpuSpawnAt: number[];
 
   constructor(
     private readonly cfg: SimConfig,
@@ -213,6 +218,7 @@ class Runner {
     this.cpuResults = new Array<CpuResult | undefined>(cfg.cpus).fill(undefined);
     this.cpuSeen = new Array<number>(cfg.cpus).fill(0);
     this.cpuSeenAt = new Array<number>(cfg.cpus).fill(Date.now());
+    this.cpuSpawnAt = new Array<number>(cfg.cpus).fill(Date.now());
   }
 
   async go(): Promise<RunResult> {
@@ -264,7 +270,7 @@ class Runner {
     for (let c = 0; c < cfg.cpus; c++) {
       const w = this.spawn('cpu.js', `cpu${c}`, { state: this.state, cpu: c }, c);
       if (!w) return undefined;
-      this.cpuSeenAt[c] = Date.now();
+      this.cpuSeenAt[c] = this.cpuSpawnAt[c] = Date.now();
       const api = connect<CpuApi>(w);
       this.cpuApis.push(api);
       this.cpuRuns.push(
@@ -418,10 +424,24 @@ class Runner {
         // Loading the design module in the coordinator thread.
         if (now - this.phaseSince > Math.max(limit, CPU_START_MS)) this.stop({ actor: 'coordinator', cause: `did not start within ${Math.max(limit, CPU_START_MS)} ms` });
         return;
-      case 'cpus':
+      case 'cpus': {
         if (now - Math.max(this.beatAt, this.phaseSince) > limit) return this.hung(limit);
+        let started = 0;
+        for (let c = 0; c < this.cfg.cpus; c++) started += this.stats[c * CPU_STAT_STRIDE + CPU_STAT_STARTED]!;
+        if (started > this.cpusStarted) {
+          this.cpusStarted = started;
+          this.lastStartAt = now;
+        }
         for (let c = 0; c < this.cpuRuns.length; c++) {
           if (this.cpuResults[c]) continue;
+          if (this.stats[c * CPU_STAT_STRIDE + CPU_STAT_STARTED] === 0) {
+            // Still loading: hung only when no worker has begun its run for a long while.
+            const since = Math.max(this.lastStartAt, this.cpuSpawnAt[c]!);
+            if (now - since > Math.max(limit, CPU_START_MS)) return this.stop({ actor: `cpu${c}`, cause: `did not start within ${Math.max(limit, CPU_START_MS)} ms` });
+            // Its progress is watched from the moment it begins.
+            this.cpuSeenAt[c] = now;
+            continue;
+          }
           const b = this.stats[c * CPU_STAT_STRIDE + CPU_STAT_BRANCHES]!;
           // A CPU waiting for the coordinator (in its interrupt or a flush) is not the one
           // that hangs: the heartbeat check above blames the coordinator or the design.
@@ -431,12 +451,13 @@ class Runner {
           if (b !== this.cpuSeen[c] || waiting) {
             this.cpuSeen[c] = b;
             this.cpuSeenAt[c] = now;
-          } else if (now - this.cpuSeenAt[c]! > (b === 0 ? Math.max(limit, CPU_START_MS) : limit)) {
+          } else if (now - this.cpuSeenAt[c]! > limit) {
             const fault = this.cpuHang(c, limit, now);
             if (fault) return this.stop(fault);
           }
         }
         return;
+      }
       case 'finish':
         // The coordinator's last drain: bounded by the buffers it holds (the memory budget).
         if (now - Math.max(this.beatAt, this.phaseSince) > limit) this.hung(limit);

@@ -32,7 +32,8 @@
  * every timeslice's shape; settle() generates e for each gated thread running in it, records
  * where it blocked, and only then filters `next`, which the tails of e switch to.
  */
-import { isGated, type SimConfig } from '../model/config.js';
+import type { SimConfig } from '../model/config.js';
+import { isGated } from '../model/consumer-gate.js';
 import { EntryKind } from '../model/constants.js';
 import { hashKey, Rng } from './prng.js';
 import { userAddress } from './addresses.js';
