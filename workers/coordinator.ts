@@ -21,7 +21,8 @@ function copierPool(): Copier {
   pool = new Piscina({
     filename: new URL('./copier.js', import.meta.url).href,
     minThreads: 1,
-    maxThreads: state.cfg.copiers,
+    // Under the modelled clock the kworkers are modelled (model-loop.ts): a few host threads do the copies.
+    maxThreads: state.cfg.clock === 'model' ? Math.min(4, state.cfg.copiers) : state.cfg.copiers,
     idleTimeout: 60_000,
   });
   const slotWords = state.layout.slotWords;

@@ -30,7 +30,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { flag: 'callback-delay', field: 'callbackDelay', kind: 'delay', help: 'timeslices the callback of each thread\'s first continuous thread-user consumer takes (the thread waits), or never', dflt: '0' },
   { flag: 'consumer-policy', field: 'consumerPolicy', kind: 'string', help: 'when a consumer has no free buffer: wait or drop', dflt: 'wait' },
   { flag: 'memory-budget', field: 'memoryBudgetMiB', kind: 'int', help: 'MiB the run may allocate for buffers', dflt: '2048' },
-  { flag: 'copiers', field: 'copiers', kind: 'int', help: 'copier workers in the work queue (suspend-copy)', dflt: '2' },
+  { flag: 'copiers', field: 'copiers', kind: 'int', help: 'work-queue workers (kworkers) for deferred work', dflt: 'one per CPU; 2 with --clock host' },
   { flag: 'pinned-memory', field: 'pinnedMemoryMiB', kind: 'int', help: 'MiB of consumer buffers irq-copy may pin', dflt: '64' },
   { flag: 'watchdog-ms', field: 'watchdogMs', kind: 'int', help: 'an actor without progress this long ends the run', dflt: '10000' },
   { flag: 'clock', field: 'clock', kind: 'string', help: 'what loss, stall and latency are measured in: model (the simulated machine\'s time, the same on every run) or host (how the host ran the threads)', dflt: 'model' },

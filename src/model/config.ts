@@ -114,8 +114,11 @@ export const configSchema = z.strictObject({
   skidRecords: int(0, 1 << 20).optional(),
   /** Records written between two publishes of the DS index. */
   batchRecords: int(1, 1 << 16).optional(),
-  /** Copier workers in the work queue (piscina pool) for designs that copy out of the interrupt. */
-  copiers: int(1, 64).optional(),
+  /**
+   * Workers of the work queue (kworkers, schedule_work). Modelled clock: how many deferred items
+   * run at once (default one per CPU); host clock: the piscina copier threads (default 2).
+   */
+  copiers: int(1, 4_096).optional(),
   /** Memory that designs copying inside the interrupt may pin for consumer buffers, MiB. */
   pinnedMemoryMiB: int(0, 1 << 20).optional(),
   /** Spare buffers in the free pool shared by all CPUs (spare-swap). Default: four per CPU. */
@@ -578,7 +581,9 @@ export function resolveConfig(input: unknown): SimConfig {
     skidRecords,
     batchRecords: c.batchRecords ?? DEFAULTS.batchRecords,
     spares: c.spares ?? 4 * cpus,
-    copiers: c.copiers ?? 2,
+    // Modelled clock: kworkers, one per CPU by default, as Linux's per-CPU workqueue pools.
+    // Host clock: the copier threads themselves.
+    copiers: c.copiers ?? ((c.clock ?? 'model') === 'model' ? cpus : 2),
     pinnedMemoryMiB: c.pinnedMemoryMiB ?? 64,
     design: c.design ?? DEFAULTS.design,
     format: perCpu(c.format, cpus, DEFAULTS.format, 'format'),

@@ -56,9 +56,9 @@ function resultsTable(lines: SweepLine[]): string {
   const paths = [...new Set(lines.flatMap((l) => Object.keys(l.params)))];
   const cpusCol = paths.includes('cpus') ? [] : ['cpus'];
   const head = ['design', 'seed', ...paths, ...cpusCol, 'branches', 'hw records lost', 'hw loss', 'consumer records lost', 'consumer loss',
-    'stall (µs / 1k branches)', 'stall (% CPU time)', 'branches/s', 'service p50 / p99 (µs)', 'accounting'];
+    'stall (µs / 1k branches)', 'stall (% CPU time)', 'host branches/s', 'service p50 / p99 (µs)', 'accounting'];
   const numericCols = new Set(['seed', ...paths.filter((p) => lines.every((l) => typeof l.params[p] !== 'string')), 'cpus', 'branches', 'hw loss', 'consumer loss',
-    'stall (µs / 1k branches)', 'stall (% CPU time)', 'branches/s', 'service p50 / p99 (µs)']);
+    'stall (µs / 1k branches)', 'stall (% CPU time)', 'host branches/s', 'service p50 / p99 (µs)']);
   const rows = [...lines].sort(comparePoints).map((l) => {
     const r = l.result;
     const hw = hwAttempted(l);
@@ -124,7 +124,7 @@ export function renderReport(lines: SweepLine[], opts: { title: string; sources:
 <body>
 <h1>${esc(opts.title)}</h1>
 <p class="meta">${lines.length} points from ${esc(opts.sources.join(', '))}. Designs: ${esc(designs)}. Swept: ${esc(swept)}. Seeds: ${esc(seeds.join(', '))}. Shared settings: ${esc(baseText)}.</p>
-<p class="note">Hardware loss: records the CPUs could not store, as a share of the records they tried to store (stored + lost). Consumer loss: records consumers lost, as a share of those they expected. CPU stall: time the CPUs waited in their overflow interrupts, per 1,000 branches executed. Each point of a line is the mean over the seeds (and over the other swept parameters unless held below).</p>
+<p class="note">Hardware loss: records the CPUs could not store, as a share of the records they tried to store (stored + lost). Consumer loss: records consumers lost, as a share of those they expected. CPU stall: time the CPUs waited in their overflow interrupts, per 1,000 branches executed, in the simulated machine's modelled time (runs with --clock host: the host's time). Host throughput is the only figure about the host that ran the simulation. Each point of a line is the mean over the seeds (and over the other swept parameters unless held below).</p>
 <div id="controls"></div>
 <div id="charts"></div>
 <h2>Results</h2>

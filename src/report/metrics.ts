@@ -64,7 +64,7 @@ export function threadStall(l: SweepLine): number {
   return (l.result.threads ?? []).reduce((a, t) => a + t.stalledBranches, 0);
 }
 
-/** Share of the CPUs' time spent stalled (all CPUs, over the run's wall time). */
+/** Share of the CPUs' time spent stalled (all CPUs, over the machine's modelled time; host clock: wall time). */
 export function stallShare(l: SweepLine): number {
   const t = l.result.totals;
   // Modelled clock: over the simulated machine's time; host clock: over the run's wall time.
@@ -92,6 +92,7 @@ export function designLabels(lines: SweepLine[]): Map<string, string> {
 
 export function reportData(lines: SweepLine[], title: string): ReportData {
   const labels = designLabels(lines);
+  const hostClock = lines.some((l) => l.result.clock !== 'model');
   const designs = [...new Set(lines.map((l) => l.design))];
   // Axes: every swept field; with none, the seeds (so there is still an x axis).
   const paths = [...new Set(lines.flatMap((l) => Object.keys(l.params)))];
@@ -129,8 +130,9 @@ export function reportData(lines: SweepLine[], title: string): ReportData {
   const metrics: MetricDef[] = [
     ...lossCharts('hw', 'Hardware records', hwUnit, hwCauses, true),
     ...lossCharts('cons', 'Consumer records', consUnit, consCauses, false),
-    { id: 'stall', title: 'CPU stall (overflow interrupts, flushes, migrations, notify-resume waits)', unit: 'µs per 1,000 branches', fmt: 'num' },
-    { id: 'throughput', title: 'Throughput (all CPUs)', unit: 'branches/s', fmt: 'int' },
+    { id: 'stall', title: `CPU stall (overflow interrupts, flushes, migrations, notify-resume waits)${hostClock ? ', host time' : ', modelled time'}`, unit: 'µs per 1,000 branches', fmt: 'num' },
+    // The host's speed, not the simulated machine's: it varies from run to run.
+    { id: 'throughput', title: 'Host throughput: simulated branches per second of wall time (all CPUs)', unit: 'branches/s (host)', fmt: 'int' },
   ];
   // Slow user-only tracers (callbackDelay) lose nothing: their threads wait instead.
   if (lines.some((l) => (l.result.threads ?? []).some((t) => t.consumer))) {
