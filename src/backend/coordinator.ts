@@ -152,8 +152,9 @@ export class Coordinator implements DesignContext, ModelHost {
     this.splay = new Splay(cfg, bufs, this.writers);
     this.splayFanout = Array.from({ length: cfg.cpus }, (_, cpu) =>
       cfg.consumers.filter((c) => c.kind.startsWith('thread') || c.target === cpu).length);
-    this.model = cfg.clock === 'model' && opts.clock && this.inlineDeferred
-      ? new ModelLoop(this, cfg.costs, cfg.seed, cfg.cpus, cfg.copiers, mem.words, opts.clock)
+    // (Under the explorer the model loop runs deferred work itself: no kworker actor.)
+    this.model = cfg.clock === 'model' && opts.clock
+      ? new ModelLoop(this, cfg.costs, cfg.seed, cfg.cpus, cfg.copiers, mem.words, opts.clock, !this.inlineDeferred)
       : null;
     if (this.model) {
       for (const w of this.writers) {
@@ -552,6 +553,11 @@ export class Coordinator implements DesignContext, ModelHost {
     }
     this.flushes++;
     this.timeline?.instant(`flush cpu${cpu} (tid ${tid})`);
+  }
+
+  /** Explore mode under the modelled clock: the model loop as an actor. */
+  modelActor(): Step {
+    return this.model!.actor(this.mem);
   }
 
   /**

@@ -11,6 +11,7 @@
  */
 import type { SimConfig } from '../model/config.js';
 import { G_CPUS_DONE, G_DOORBELL, makeLayout, type Layout, CPU_BASE, CPU_STRIDE } from '../mem/layout.js';
+import { clockBytes } from '../mem/clock-words.js';
 import type { Op } from '../mem/shared-mem.js';
 import { Coordinator } from '../backend/coordinator.js';
 import { CpuCore, CPU_STAT_STRIDE, type CpuResult } from '../frontend/cpu-core.js';
@@ -39,6 +40,11 @@ export interface Execution {
   steps: number;
   /** The last operations (all of them when `keepTrace` is set). */
   trace: TraceStep[];
+  /**
+   * Modelled clock: the simulated machine's figures (every CPU's losses, stalls and
+   * tracing-off time; every consumer's counts), to compare across interleavings.
+   */
+  figures?: string;
 }
 
 interface Actor {
@@ -56,6 +62,13 @@ export interface ExploreOptions {
   maxSteps?: number;
   /** Keep every step (for --trace); otherwise the last 64. */
   keepTrace?: boolean;
+  /**
+   * Run the modelled clock's protocol (clock-words.ts) instead of the host-time one: CPUs
+   * make timed requests, the coordinator is the discrete-event loop. Design races cannot
+   * happen there (the loop serialises the design's steps in modelled order); what is explored
+   * is the synchronisation itself, whose figures must not depend on the interleaving.
+   */
+  modelClock?: boolean;
 }
 
 /** Run one execution of `cfg` under `design`, interleaved by `scheduler`. */
@@ -67,15 +80,17 @@ export function execute(cfg: SimConfig, design: SwapDesign, scheduler: Scheduler
   const cons = new SharedArrayBuffer(Math.max(8, bytes));
   const stats = new SharedArrayBuffer(Math.max(8, cfg.cpus * CPU_STAT_STRIDE * 8));
   const mem = new SteppedMem(words);
+  const clockSab = opts.modelClock ? new SharedArrayBuffer(clockBytes(cfg.cpus)) : undefined;
+  if (opts.modelClock && cfg.clock !== 'model') throw new Error('execute: modelClock needs a config with clock "model"');
   const writers: ConsumerWriter[] = cfg.consumers.map((spec, i) =>
     spec.mode === 'ring' ? new RingWriter(spec, i, cons, regions[i]!) : new CaptureWriter(spec, i),
   );
-  const coord = new Coordinator(cfg, mem, layout, bufs, cons, stats, design, null, { writers, inlineDeferred: false });
+  const coord = new Coordinator(cfg, mem, layout, bufs, cons, stats, design, null, { writers, inlineDeferred: false, ...(clockSab ? { clock: clockSab } : {}) });
   runDirect(words, coord.initSteps());
 
   const cpuResults: CpuResult[] = [];
   function* cpuActor(c: number): Step {
-    const core = new CpuCore(cfg, c, mem, layout, bufs, new Float64Array(stats));
+    const core = new CpuCore(cfg, c, mem, layout, bufs, new Float64Array(stats), clockSab);
     const wl = new CpuWorkload(cfg, c);
     const chunk = newChunk(cfg);
     while (wl.fill(chunk)) {
@@ -91,8 +106,12 @@ export function execute(cfg: SimConfig, design: SwapDesign, scheduler: Scheduler
   const actors: Actor[] = [];
   const add = (name: string, gen: Step<unknown>) => actors.push({ name, gen, pending: null, wake: null, blockedOn: -1, done: false, steps: 0 });
   for (let c = 0; c < cfg.cpus; c++) add(`cpu${c}`, cpuActor(c));
-  add('coordinator', coord.actor());
-  add('kworker', coord.kworker());
+  if (clockSab) {
+    add('coordinator', coord.modelActor());
+  } else {
+    add('coordinator', coord.actor());
+    add('kworker', coord.kworker());
+  }
 
   const maxSteps = opts.maxSteps ?? 400_000;
   const trace: TraceStep[] = [];
@@ -172,8 +191,18 @@ export function execute(cfg: SimConfig, design: SwapDesign, scheduler: Scheduler
     violation = `exception in ${who}: ${(e as Error).message}`;
   }
 
-  if (!violation) violation = checkExecution(cfg, coord, writers, cpuResults, cons, regions);
-  return { violation, steps: step, trace };
+  let figures: string | undefined;
+  if (!violation) {
+    const checked = checkExecution(cfg, coord, writers, cpuResults, cons, regions);
+    violation = checked.violation;
+    if (clockSab) {
+      figures = JSON.stringify({
+        cpus: cpuResults.map((r) => [r.lost, r.overflows, r.stallNs, r.tracingOffNs, r.modelNs, r.flushes]),
+        consumers: checked.counters,
+      });
+    }
+  }
+  return { violation, steps: step, trace, ...(figures ? { figures } : {}) };
 }
 
 function record(trace: TraceStep[], keep: number, s: TraceStep): void {
@@ -189,13 +218,23 @@ function checkExecution(
   cpuResults: CpuResult[],
   cons: SharedArrayBuffer,
   regions: ReturnType<typeof consumerRegions>['regions'],
-): string | null {
+): { violation: string | null; counters?: unknown } {
   let res;
   try {
     res = coord.finalize(cpuResults.map((r) => r.pendingLosses));
   } catch (e) {
-    return `exception in final drain: ${(e as Error).message}`;
+    return { violation: `exception in final drain: ${(e as Error).message}` };
   }
+  return { violation: checkConsumers(cfg, res, writers, cons, regions), counters: res.consumers };
+}
+
+function checkConsumers(
+  cfg: SimConfig,
+  res: ReturnType<Coordinator['finalize']>,
+  writers: ConsumerWriter[],
+  cons: SharedArrayBuffer,
+  regions: ReturnType<typeof consumerRegions>['regions'],
+): string | null {
   for (let k = 0; k < writers.length; k++) {
     const w = writers[k]!;
     const spec = w.spec;

@@ -9,7 +9,6 @@
  */
 import type { Costs } from '../model/costs.js';
 import { ClockWords, T_ANS, T_ARG, T_REQ } from '../mem/clock-words.js';
-import { G_COORD_SLEEP, G_DOORBELL } from '../mem/layout.js';
 
 export class CpuClock {
   private base = 0;
@@ -31,7 +30,7 @@ export class CpuClock {
   private offSince = -1;
   private offCause = 0;
 
-  constructor(costs: Costs, private readonly words: ClockWords, private readonly ctl: Int32Array, private readonly id: number) {
+  constructor(costs: Costs, private readonly words: ClockWords, private readonly id: number) {
     this.branchNs = costs.branchNs;
     this.recordNs = costs.recordNs;
     this.pmiNs = costs.pmiNs;
@@ -72,20 +71,12 @@ export class CpuClock {
     return at;
   }
 
-  /** Raise SAFE to the clock (never below what an answer promised); wake a coordinator waiting for it. */
+  /**
+   * Raise SAFE to the clock (never below what an answer promised; Infinity: no more requests).
+   * The caller then rings the doorbell if the coordinator sleeps (CpuCore.publish).
+   */
   publish(t: number): void {
-    this.words.setSafe(this.id, Math.max(t, this.promised));
-    if (Atomics.load(this.ctl, G_COORD_SLEEP) === 1) {
-      Atomics.add(this.ctl, G_DOORBELL, 1);
-      Atomics.notify(this.ctl, G_DOORBELL);
-    }
-  }
-
-  /** No more requests from this CPU. */
-  done(): void {
-    this.words.setSafe(this.id, Infinity);
-    Atomics.add(this.ctl, G_DOORBELL, 1);
-    Atomics.notify(this.ctl, G_DOORBELL);
+    this.words.setSafe(this.id, t === Infinity ? t : Math.max(t, this.promised));
   }
 
   /** Tracing went off at `t` (cause `cause`): a new window; nothing known yet about its end. */

@@ -28,7 +28,7 @@ import {
 } from '../model/hw-record.js';
 import {
   DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ,
-  FLUSH_TID, G_DOORBELL, G_STOP, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
+  FLUSH_TID, G_COORD_SLEEP, G_DOORBELL, G_STOP, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
   DS_CIRCULAR, DS_MODE, DS_SYNC, DS_TID, DS_WRAPPED, ANS_ON, WAIT_ACK, WAIT_EPOCH, WAIT_KIND, WAIT_REQ, WAIT_TID,
 } from '../mem/layout.js';
 import { ClockWords, WAIT_ENABLE, WAIT_RELEASE, WAIT_RUN } from '../mem/clock-words.js';
@@ -175,7 +175,7 @@ export class CpuCore {
     clockSab?: SharedArrayBuffer,
   ) {
     this.needs = new TraceNeeds(cfg);
-    this.clock = cfg.clock === 'model' && clockSab ? new CpuClock(cfg.costs, new ClockWords(clockSab), mem.words, id) : null;
+    this.clock = cfg.clock === 'model' && clockSab ? new CpuClock(cfg.costs, new ClockWords(clockSab), id) : null;
     const clock = this.clock;
     this.timeline = cfg.timelineOriginNs
       ? new TimelineLog(id, cfg.timelineOriginNs, undefined, clock ? () => this.t() / 1000 : undefined)
@@ -436,15 +436,31 @@ export class CpuCore {
     yield* this.takePmi();
   }
 
-  /** After the last chunk: a CPU still in circular mode hands its buffer back in order. */
+  /**
+   * After the last chunk: a CPU still in circular mode hands its buffer back in order. Then,
+   * under the modelled clock, it will make no more requests (SAFE = +inf).
+   */
   *finish(): Generator<Op, void, unknown> {
     if (this.circular && !this.stopped) yield* this.leaveCircular();
+    if (this.clock) yield* this.publish(Infinity);
+  }
+
+  /**
+   * Raise this CPU's SAFE bound (clock-words.ts) and, if the coordinator sleeps waiting for
+   * it, ring the doorbell: SAFE is stored before G_COORD_SLEEP is read, and the coordinator
+   * stores G_COORD_SLEEP before it reads SAFE, so one of the two sees the other.
+   */
+  private *publish(t: number): Generator<Op, void, unknown> {
+    this.clock!.publish(t);
+    if (t === Infinity || (yield* this.mem.load(G_COORD_SLEEP)) === 1) {
+      yield* this.mem.add(G_DOORBELL, 1);
+      yield* this.mem.notify(G_DOORBELL);
+    }
   }
 
   /** finish(), in threads mode. */
   end(): void {
     runSync(this.finish());
-    this.clock?.done();
   }
 
   /** Room for an event's `slots` records? If not, nothing more is stored until reprogrammed. */
@@ -476,7 +492,7 @@ export class CpuCore {
     if (!this.clock && !this.enabled && (yield* mem.load(cpuWord(this.id, DS_ENABLED))) === 1) yield* this.reload();
     if (this.enabled) yield* mem.store(cpuWord(this.id, DS_INDEX), this.idx);
     this.stats[this.id * CPU_STAT_STRIDE + CPU_STAT_BRANCHES] = this.branches;
-    this.clock?.publish(this.t());
+    if (this.clock) yield* this.publish(this.t());
     if ((yield* mem.load(G_STOP)) !== 0) {
       this.stopped = true;
       return false;

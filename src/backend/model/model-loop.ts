@@ -14,6 +14,7 @@ import { ANS_ON, DS_ENABLED, FLUSH_ACK, FLUSH_REQ, G_COORD_SLEEP, G_DOORBELL, G_
 import { ClockWords, T_ARG, T_REQ, WAIT_ENABLE, WAIT_RELEASE, WAIT_RUN } from '../../mem/clock-words.js';
 import type { Costs } from '../../model/costs.js';
 import type { Step } from '../../designs/design.js';
+import type { Op, SharedMem } from '../../mem/shared-mem.js';
 import { BtsimError } from '../../model/errors.js';
 import { EV_GRANT, EV_REQUEST, EventQueue } from './event-queue.js';
 import { Bandwidth } from './bandwidth.js';
@@ -82,6 +83,12 @@ export class ModelLoop {
   private ended: () => void = () => {};
   readonly done = new Promise<void>((r) => { this.ended = r; });
   private failure: unknown;
+  private readonly pendingNotifies: number[] | null;
+
+  private notify(index: number): void {
+    if (this.pendingNotifies) this.pendingNotifies.push(index);
+    else Atomics.notify(this.ctl, index);
+  }
 
   constructor(
     private readonly host: ModelHost,
@@ -91,7 +98,10 @@ export class ModelLoop {
     copiers: number,
     ctl: Int32Array,
     clockSab: SharedArrayBuffer,
+    /** Under the explorer: notifies are performed as operations by actor(), so it can wake the waiter. */
+    explore = false,
   ) {
+    this.pendingNotifies = explore ? [] : null;
     this.cpus = cpus;
     this.ctl = ctl;
     this.clock = new ClockWords(clockSab);
@@ -127,7 +137,11 @@ export class ModelLoop {
         const r = gen.next(resume);
         resume = undefined;
         if (r.done) return finished(at);
-        const op = r.value as { op: string };
+        const op = r.value as Op | SpendOp | { op: 'copy' };
+        if (this.performHere(op)) {
+          resume = this.performed;
+          continue;
+        }
         if (op.op === 'spend') {
           at += (op as SpendOp).ns;
           this.queue.at(at, cpu, step);
@@ -137,11 +151,15 @@ export class ModelLoop {
           const c = op as unknown as { cpu: number; buffer: number; count: number };
           const out = this.host.copyOut(c.cpu, c.buffer, c.count);
           const from = at;
-          this.bandwidth.start(at, this.host.copyBytes(c.cpu, c.count), async (end) => {
+          this.bandwidth.start(at, this.host.copyBytes(c.cpu, c.count), (end) => {
             this.host.span(worker, `copy cpu${c.cpu}`, from, end, { records: c.count });
-            at = end;
-            resume = await out;
-            return step();
+            const go = (staging: number): void | Promise<void> => {
+              at = end;
+              resume = staging;
+              return step();
+            };
+            // A host copier may still be copying: the loop waits for it (modelled time does not move).
+            return typeof out === 'number' ? go(out) : out.then(go);
           });
           return;
         }
@@ -151,6 +169,27 @@ export class ModelLoop {
     if (t > this.t) this.queue.at(t, cpu, step);
     else void step();
   }
+
+  /**
+   * Under the explorer a design's shared-memory operations come out of its steps as ops (in
+   * threads mode they were done already). A step runs at one modelled instant inside the
+   * coordinator's actor, so they are performed here, at once. True if `op` was one of them.
+   */
+  private performHere(op: { op: string }): boolean {
+    const o = op as Op;
+    const w = this.ctl;
+    switch (o.op) {
+      case 'load': this.performed = Atomics.load(w, o.index); return true;
+      case 'store': Atomics.store(w, o.index, o.value); this.performed = undefined; return true;
+      case 'cas': this.performed = Atomics.compareExchange(w, o.index, o.expected, o.value); return true;
+      case 'add': this.performed = Atomics.add(w, o.index, o.value); return true;
+      case 'notify': this.notify(o.index); this.performed = undefined; return true;
+      case 'yield': this.performed = undefined; return true;
+      case 'wait': throw new BtsimError(`design ${this.host.designName}: a step waits on a word under the modelled clock (a step runs at one instant; use ctx.defer)`);
+      default: return false;
+    }
+  }
+  private performed: unknown;
 
   /** schedule_work(): `work` runs on a kworker once its latency is over and its CPU's earlier items are done. */
   defer(cpu: number, work: () => Step): void {
@@ -208,7 +247,7 @@ export class ModelLoop {
       this.clock.setSafe(cpu, at);
       this.blocked[cpu] = false;
       Atomics.store(this.ctl, cpuWord(cpu, ackField), req);
-      Atomics.notify(this.ctl, cpuWord(cpu, ackField));
+      this.notify(cpuWord(cpu, ackField));
     };
     if (at <= this.t) give();
     else this.queue.at(at, cpu, give);
@@ -342,6 +381,36 @@ export class ModelLoop {
       Atomics.store(ctl, G_COORD_SLEEP, 1);
       if (!this.poll() && this.horizon() === h) Atomics.wait(ctl, G_DOORBELL, bell, this.finishing ? 1 : 20);
       Atomics.store(ctl, G_COORD_SLEEP, 0);
+    }
+  }
+
+  /**
+   * The same loop as an actor under the explorer (no host copier, so nothing to wait for on
+   * the host): it may be interleaved with the CPUs at each operation it performs, and must
+   * reach the same figures whatever the interleaving.
+   */
+  *actor(mem: SharedMem): Step {
+    for (;;) {
+      const bell = yield* mem.load(G_DOORBELL);
+      this.poll();
+      let h = this.horizon();
+      let did = 0;
+      for (let e = this.queue.peek(); e && e.t < h; e = this.queue.peek()) {
+        this.queue.pop();
+        this.t = e.t;
+        if (e.fire()) throw new Error('internal: a step waited for the host under the explorer');
+        did++;
+        h = Math.min(h, this.horizon());
+      }
+      for (const i of this.pendingNotifies!.splice(0)) yield* mem.notify(i);
+      if (did > 0) continue;
+      if (this.queue.size === 0 && h === Infinity) {
+        if (this.blocked.some((b) => b)) throw this.deadlock();
+        return;
+      }
+      yield* mem.store(G_COORD_SLEEP, 1);
+      if (!this.poll() && this.horizon() === h) yield* mem.wait(G_DOORBELL, bell, Infinity);
+      yield* mem.store(G_COORD_SLEEP, 0);
     }
   }
 
