@@ -163,7 +163,7 @@ export interface SimConfig {
   bufferRecords: number;
   /** The threshold asked for, or the smallest one in use. */
   thresholdRecords: number;
-  /** Per CPU: its hardware buffer and threshold, sized from its consumers (DESIGN.md §3). */
+  /** Per CPU: its hardware buffer and threshold, sized from its consumers (docs/domain-model.md §3). */
   cpuBuffers: CpuBuffer[];
   skidRecords: number;
   batchRecords: number;

@@ -1,5 +1,5 @@
 /**
- * The constants users see in consumer streams (DESIGN.md §3, §8), in one place.
+ * The constants users see in consumer streams (docs/domain-model.md §3, §8), in one place.
  *
  * Pseudo-PCs and markers share the non-canonical form 0x8000_0000_0000_00NN: bit 63 set
  * with bits 48..62 clear is not canonical under 4- or 5-level paging, so no real x86-64

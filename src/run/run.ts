@@ -42,7 +42,7 @@ export interface RunProgress {
 }
 
 export interface RunOptions {
-  /** Write each consumer's stream and description here (DESIGN.md §8). */
+  /** Write each consumer's stream and description here (docs/domain-model.md §8). */
   dumpDir?: string;
   /** Called about five times a second while the run goes. */
   onProgress?: (p: RunProgress) => void;
