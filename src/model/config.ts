@@ -475,7 +475,12 @@ export function resolveConfig(input: unknown): SimConfig {
     for (const s of consumers) {
       if (s.kind !== 'thread-user' || s.mode !== 'continuous' || seen.has(s.target)) continue;
       seen.add(s.target);
-      if (s.callbackDelay !== undefined || s.stayDisabled) continue;
+      if (s.callbackDelay !== undefined || s.stayDisabled) {
+        // A resolved config resolved again (the CLI resolves, then run() does): the consumer
+        // carries this very default from the first time, so it still applies.
+        if (s.callbackDelay === defaultDelay) applied++;
+        continue;
+      }
       s.callbackDelay = defaultDelay;
       applied++;
     }
