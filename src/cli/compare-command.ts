@@ -11,6 +11,7 @@ import { addRunFlags, configFromFlags } from './run-command.js';
 import { renameField } from './options.js';
 import { fmtLost, fmtNs, fmtNum, table } from './table.js';
 import { Progress } from './progress.js';
+import { checkDesignFile } from './input-files.js';
 
 export function formatCompare(results: RunResult[]): string {
   const c = results[0]!.config;
@@ -38,6 +39,7 @@ export function registerCompare(program: Command): void {
       if (designs.length === 0) throw new ConfigError('--designs', opts.designs, 'a comma-separated list of design names or module paths');
       // Every design must load and accept the config before the first run starts.
       for (const d of designs) {
+        checkDesignFile('--designs', d);
         try {
           (await loadDesign(d)).validate?.(resolveConfig({ ...cfg, design: d }));
         } catch (e) {

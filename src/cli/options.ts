@@ -5,6 +5,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { ConfigError } from '../model/errors.js';
+import { checkInputFile } from './input-files.js';
 
 export interface FlagSpec {
   flag: string;
@@ -50,6 +51,7 @@ export function strictNumber(raw: string, int: boolean): number | string {
 /** Read and parse `--config FILE`. */
 export function readConfigFile(path: string): Record<string, unknown> {
   if (!existsSync(path)) throw new ConfigError('--config', path, 'the path of an existing JSON file');
+  checkInputFile('--config', path, 'a JSON file');
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -6,6 +6,7 @@ import { resolveConfig, type SimConfig } from '../model/config.js';
 import { run, type RunProgress } from '../run/run.js';
 import { flagsToInput, readConfigFile, renameField, RUN_FLAGS } from './options.js';
 import { formatRun } from './run-report.js';
+import { checkDesignFile } from './input-files.js';
 import { Progress, wantsProgress } from './progress.js';
 import type { RunResult } from '../run/result.js';
 
@@ -32,11 +33,14 @@ export function addRunFlags(cmd: Command): Command {
 export function configFromFlags(opts: Record<string, unknown>): { cfg: SimConfig; fromFlag: Map<string, string> } {
   const base = opts.config ? readConfigFile(String(opts.config)) : {};
   const { input, fromFlag } = flagsToInput(opts, base);
+  let cfg: SimConfig;
   try {
-    return { cfg: resolveConfig(input), fromFlag };
+    cfg = resolveConfig(input);
   } catch (e) {
     throw e instanceof ConfigError ? renameField(e, fromFlag) : e;
   }
+  checkDesignFile(fromFlag.get('design') ?? 'design', cfg.design);
+  return { cfg, fromFlag };
 }
 
 async function runCommand(opts: Record<string, unknown>): Promise<void> {

@@ -8,6 +8,7 @@ import { planSweep, sweep, sweepBase, type SweepProgress, type SweepSpec } from 
 import { flagsToInput, readConfigFile, renameField } from './options.js';
 import { addRunFlags } from './run-command.js';
 import { table } from './table.js';
+import { checkDesignFile } from './input-files.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -30,6 +31,8 @@ export function sweepSpecFromFlags(opts: Record<string, unknown>): { spec: Sweep
   const designs = opts.designs !== undefined ? parseDesigns(String(opts.designs))
     : opts.design !== undefined ? parseDesigns(String(opts.design))
     : [typeof input.design === 'string' ? input.design : 'spare-swap'];
+  const designFlag = opts.designs !== undefined ? '--designs' : opts.design !== undefined ? '--design' : 'design';
+  for (const d of designs) checkDesignFile(designFlag, d);
   let seeds: number[];
   if (opts.seeds !== undefined) seeds = parseSeeds(String(opts.seeds));
   else if (opts.seed !== undefined) {
