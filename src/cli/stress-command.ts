@@ -14,6 +14,8 @@ import { strictNumber, flagsToInput, readConfigFile } from './options.js';
 import { fmtNum, table } from './table.js';
 import { Progress } from './progress.js';
 import type { TraceStep } from '../explore/explorer.js';
+import { decodeReplay } from '../explore/replay.js';
+import { checkDesignFile } from './input-files.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/buggy/', import.meta.url));
 
@@ -111,7 +113,9 @@ export function registerStress(program: Command): void {
       const scheds = schedulers(String(opts.scheduler));
       const mode = String(opts.mode);
       if (mode !== 'explore' && mode !== 'threads') throw new ConfigError('--mode', mode, 'explore or threads');
-      if (opts.replay) {
+      // An empty --replay '' is a replay string too (a bad one), not the absence of one.
+      if (opts.replay !== undefined) {
+        checkDesignFile('--replay', decodeReplay(String(opts.replay)).design);
         const r = await replay(String(opts.replay), { keepTrace: Boolean(opts.trace) });
         process.stdout.write(json ? JSON.stringify(r, null, 2) + '\n' : report(r, Boolean(opts.trace)) + '\n');
         process.exitCode = r.found ? 1 : 0;
@@ -121,6 +125,7 @@ export function registerStress(program: Command): void {
         process.exitCode = await mutants(runs, scheds, seed, json);
         return;
       }
+      checkDesignFile('--design', String(opts.design));
       const base = opts.config ? readConfigFile(String(opts.config)) : {};
       // Only the scenario flags: --seed and --design here are the stress run's, not the workload's.
       const { input } = flagsToInput({ cpus: opts.cpus, branches: opts.branches, bufferRecords: opts.bufferRecords, spares: opts.spares }, base);
