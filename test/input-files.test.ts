@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_INPUT_BYTES } from '../dist/src/cli/input-files.js';
+import { MAX_INPUT_BYTES } from '../dist/src/io/input-files.js';
 import { runCli, scratch, spawnLog } from './cli-helpers.js';
 
 let dir = '';

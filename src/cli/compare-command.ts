@@ -11,7 +11,7 @@ import { addRunFlags, configFromFlags } from './run-command.js';
 import { renameField } from './options.js';
 import { fmtLost, fmtNs, fmtNum, table } from './table.js';
 import { Progress } from './progress.js';
-import { checkDesignFile } from './input-files.js';
+import { checkDesignFile } from '../io/input-files.js';
 
 export function formatCompare(results: RunResult[]): string {
   const c = results[0]!.config;

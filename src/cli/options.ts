@@ -5,7 +5,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { ConfigError } from '../model/errors.js';
-import { checkInputFile } from './input-files.js';
+import { checkInputFile } from '../io/input-files.js';
 
 export interface FlagSpec {
   flag: string;

@@ -9,8 +9,10 @@ import { comparePoints } from '../sweep/grid.js';
 import { renderReport } from '../report/html.js';
 import { designLabels, hwAttempted, stallPerKBranch } from '../report/metrics.js';
 import { table } from './table.js';
+import { checkOutputFile } from '../io/output-paths.js';
 
 function reportCommand(files: string[], opts: Record<string, unknown>): void {
+  if (opts.html !== undefined) checkOutputFile('--html', String(opts.html));
   const { lines, torn, duplicates } = readSweepFiles(files, 'FILE');
   for (const t of torn) process.stderr.write(`btsim: ${t}: its last line was cut short (an interrupted write) and was skipped\n`);
   if (lines.length === 0) throw new ConfigError('FILE', files.join(' '), 'sweep files with at least one point');

@@ -6,7 +6,7 @@ import { resolveConfig, type SimConfig } from '../model/config.js';
 import { run, type RunProgress } from '../run/run.js';
 import { flagsToInput, readConfigFile, renameField, RUN_FLAGS } from './options.js';
 import { formatRun } from './run-report.js';
-import { checkDesignFile } from './input-files.js';
+import { checkDesignFile } from '../io/input-files.js';
 import { Progress, wantsProgress } from './progress.js';
 import type { RunResult } from '../run/result.js';
 
@@ -60,8 +60,9 @@ async function runCommand(opts: Record<string, unknown>): Promise<void> {
   let result: RunResult;
   try {
     result = await run(cfg, {
-      dumpDir: opts.dump ? String(opts.dump) : undefined,
-      timelineFile: opts.timeline ? String(opts.timeline) : undefined,
+      // '' is a path given (and refused), not the absence of one.
+      dumpDir: opts.dump !== undefined ? String(opts.dump) : undefined,
+      timelineFile: opts.timeline !== undefined ? String(opts.timeline) : undefined,
       signal: ac.signal,
       onProgress: progress ? (p: RunProgress) => progress.update(p.branches, p.total, p.elapsedMs) : undefined,
     });
@@ -69,7 +70,7 @@ async function runCommand(opts: Record<string, unknown>): Promise<void> {
     progress?.stop();
     if (e instanceof ConfigError) {
       // Errors found by run() itself name config fields; name the flags that set them.
-      throw renameField(e, new Map([...fromFlag, ['memoryBudgetMiB', '--memory-budget'], ['dumpDir', '--dump']]));
+      throw renameField(e, new Map([...fromFlag, ['memoryBudgetMiB', '--memory-budget'], ['dumpDir', '--dump'], ['timelineFile', '--timeline']]));
     }
     // A failed run still shows what it did (complete: false); main.ts prints the error line.
     if (e instanceof RunAbortedError && e.partial) print(e.partial as RunResult, e);

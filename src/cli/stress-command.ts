@@ -15,7 +15,7 @@ import { fmtNum, table } from './table.js';
 import { Progress } from './progress.js';
 import type { TraceStep } from '../explore/explorer.js';
 import { decodeReplay } from '../explore/replay.js';
-import { checkDesignFile } from './input-files.js';
+import { checkDesignFile } from '../io/input-files.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/buggy/', import.meta.url));
 

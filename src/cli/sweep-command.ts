@@ -8,7 +8,7 @@ import { planSweep, sweep, sweepBase, type SweepProgress, type SweepSpec } from 
 import { flagsToInput, readConfigFile, renameField } from './options.js';
 import { addRunFlags } from './run-command.js';
 import { table } from './table.js';
-import { checkDesignFile } from './input-files.js';
+import { checkDesignFile } from '../io/input-files.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];

@@ -3,8 +3,8 @@
  * consumers' side (checker and dump), all on shared memory. The main thread only starts,
  * watches and stops them (control plane), then assembles the result.
  *
- * Everything that can be refused is refused before the first worker starts (config,
- * memory budget, design, dump directory). Once started, a run ends in one of three ways:
+ * Everything that can be refused is refused before the first worker starts (config and
+ * output paths first, then memory budget and design). Once started, a run ends in one of three ways:
  *  - complete: every actor finished; the result is checked against the oracle;
  *  - interrupted (the caller's AbortSignal): the partial result, `complete: false`;
  *  - failed: an actor threw, exited, or made no progress for `watchdogMs` (a hung design):
@@ -13,7 +13,7 @@
  * Stopping sets G_STOP, gives the surviving actors STOP_GRACE_MS to hand over what they
  * have, then terminates every worker; run() settles only once all of them have exited.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { resolveConfig, type ConfigInput, type SimConfig } from '../model/config.js';
@@ -34,6 +34,7 @@ import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat, statsBytes, typ
 import { sumLost, violationCount, zeroViolations, type ConsumerReport, type CpuReport, type RunResult, type ThreadReport } from './result.js';
 import type { ThreadStall } from '../workload/schedule.js';
 import { logSpawn } from './test-hooks.js';
+import { checkOutputDir, checkOutputFile } from '../io/output-paths.js';
 
 export interface RunProgress {
   branches: number;
@@ -113,6 +114,9 @@ export function checkMemoryBudget(cfg: SimConfig): { layout: Layout; consBytes: 
 
 export async function run(input: ConfigInput | SimConfig, opts: RunOptions = {}): Promise<RunResult> {
   const cfg = resolveConfig(input);
+  // Before any work (traces, design, buffers): a run must not end failing to write its output.
+  if (opts.dumpDir !== undefined) checkOutputDir('dumpDir', opts.dumpDir);
+  if (opts.timelineFile !== undefined) checkOutputFile('timelineFile', opts.timelineFile);
   // The timeline's timestamps count from here (process.hrtime is shared by all threads).
   if (opts.timelineFile) cfg.timelineOriginNs = Number(process.hrtime.bigint());
   else delete cfg.timelineOriginNs;
@@ -130,13 +134,6 @@ async function runResolved(cfg: SimConfig, opts: RunOptions): Promise<RunResult>
   // A design that does not load is bad input: say so before any worker starts.
   const design = await loadDesign(cfg.design);
   design.validate?.(cfg);
-  if (opts.dumpDir) {
-    try {
-      mkdirSync(opts.dumpDir, { recursive: true });
-    } catch (e) {
-      throw new ConfigError('dumpDir', opts.dumpDir, `a directory that can be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  }
   let state: SharedState;
   try {
     state = {

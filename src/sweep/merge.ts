@@ -10,6 +10,7 @@ import { ConfigError } from '../model/errors.js';
 import { comparePoints } from './grid.js';
 import { readSweepFile, type SweepLine } from './ndjson.js';
 import { canonicalJson } from './params.js';
+import { checkOutputFile } from '../io/output-paths.js';
 
 export interface MergeSummary {
   points: number;
@@ -20,6 +21,8 @@ export interface MergeSummary {
 
 export function mergeSweepFiles(out: string, inputs: string[]): MergeSummary {
   if (inputs.length === 0) throw new ConfigError('IN', '', 'at least one sweep file to merge');
+  // OUT is replaced by renaming a file written beside it: a regular file, or none yet.
+  checkOutputFile('OUT', out, { regularOnly: true });
   const outAbs = resolve(out);
   const sources = existsSync(out) && !inputs.some((i) => resolve(i) === outAbs) ? [out, ...inputs] : inputs;
   const byKey = new Map<string, SweepLine>();

@@ -12,6 +12,7 @@ import { memoryNeeded, run } from '../run/run.js';
 import { buildGrid, inShard, pointKey, type GridPoint, type Shard } from './grid.js';
 import { appendLine, readSweepFile, repairTail, SWEEP_SCHEMA, type SweepLine } from './ndjson.js';
 import { canonicalJson, deletePath, setPath, type ParamAxis } from './params.js';
+import { checkOutputFile } from '../io/output-paths.js';
 
 export interface SweepSpec {
   /** Settings shared by every point (flags merged over a config file), as raw config input. */
@@ -156,6 +157,7 @@ function describeDiff(there: Record<string, unknown>, here: Record<string, unkno
 
 export async function sweep(spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepSummary> {
   const t0 = Date.now();
+  checkOutputFile('--out', spec.out, { regularOnly: true });
   const plan = await planSweep(spec, opts.renameError);
   const todoAll = plan.points.filter((p) => !p.done);
   const todo = spec.maxPoints !== undefined ? todoAll.slice(0, spec.maxPoints) : todoAll;
