@@ -30,7 +30,7 @@ export function formatCompare(results: RunResult[]): string {
 }
 
 export function registerCompare(program: Command): void {
-  addRunFlags(program.command('compare').description('run the same seeded workload under each design and compare them'))
+  addRunFlags(program.command('compare').description('run the same seeded workload under each design and compare them'), { omit: ['design'] })
     .option('--designs <list>', 'comma-separated designs: built-in names or module paths', BUILTIN_DESIGNS.map((d) => d.name).join(','))
     .option('--json', 'print an array of run results (schema btsim.run/1 each)')
     .action(async (opts: Record<string, unknown>) => {

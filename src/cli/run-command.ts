@@ -10,20 +10,25 @@ import { checkDesignFile } from '../io/input-files.js';
 import { Progress, wantsProgress } from './progress.js';
 import type { RunResult } from '../run/result.js';
 
-/** The flags every command that runs scenarios takes (run, compare, sweep, ...). */
-export function addRunFlags(cmd: Command): Command {
+/**
+ * The flags every command that runs scenarios takes (run, compare, sweep, ...). `omit`: flags
+ * a command does not take (compare has --designs instead of --design); `hide`: ones it
+ * accepts but does not list, a one-value form of a list flag it lists instead.
+ */
+export function addRunFlags(cmd: Command, opts: { omit?: string[]; hide?: string[] } = {}): Command {
   for (const f of RUN_FLAGS) {
+    if (opts.omit?.includes(f.flag)) continue;
     // The default goes in the description: a commander default would be indistinguishable
     // from a flag the user typed, and flags override the config file only when typed.
     const o = new Option(`--${f.flag} <${f.kind === 'string' ? 'value' : f.kind === 'format' ? 'bits' : f.kind === 'delay' ? 'n|never' : 'n'}>`, `${f.help} (default: ${f.dflt ?? 'none'})`);
+    if (opts.hide?.includes(f.flag)) o.hideHelp();
     cmd.addOption(o);
   }
   cmd.option('--config <file>', 'JSON config file (flags override its fields) (default: none)');
-  cmd.option(
-    '--workload <spec>',
-    "replay a real program's branch trace: qemu:FILE or perf-script:FILE, gzip accepted; repeat for several tasks (default: the seeded synthetic workload)",
-    (v: string, acc: string[]) => [...acc, v],
-    [] as string[],
+  cmd.addOption(
+    new Option('--workload <spec>', "replay a real program's branch trace: qemu:FILE or perf-script:FILE, gzip accepted; repeat for several tasks")
+      .argParser((v: string, acc: string[]) => [...acc, v])
+      .default([] as string[], 'the seeded synthetic workload'),
   );
   cmd.option('--no-check', 'do not check consumers against the oracle (faster; identity not verified) (default: checked)');
   return cmd;

@@ -134,10 +134,11 @@ export function registerSweep(program: Command): void {
       .description('run a grid of scenarios (parameters x designs x seeds), one JSON line per point appended to --out; resumable, shardable')
       .requiredOption('--out <file>', 'NDJSON file the points are appended to; points already in it are skipped')
       .option('--param <name=values>', 'a swept config field and its values, e.g. cpus=1,2,4 or workload.syscallRate=4,8 (repeatable; [JSON array] for object fields)', collect, [])
-      .option('--designs <list>', 'designs to compare: built-in names or paths to design modules, comma-separated')
-      .option('--seeds <list>', 'workload seeds, comma-separated (results are averaged over them in reports)')
+      .option('--designs <list>', 'designs to compare: built-in names or paths to design modules, comma-separated (default: spare-swap)')
+      .option('--seeds <list>', 'workload seeds, comma-separated; results are averaged over them in reports (default: 1)')
       .option('--shard <i/n>', 'run only slice I of N (1-based; point k of the grid goes to slice (k mod N)+1)')
       .option('--max-points <n>', 'run at most N new points, then stop (run again to go on)')
       .option('--dry-run', 'list the points of this shard and which are done, and run nothing'),
+    { hide: ['design', 'seed'] },
   ).action(sweepCommand);
 }
