@@ -12,6 +12,7 @@ import { renameField } from './options.js';
 import { fmtLost, fmtNs, fmtNum, table } from './table.js';
 import { Progress } from './progress.js';
 import { checkDesignFile } from '../io/input-files.js';
+import { catchInterrupt } from './interrupt.js';
 
 export function formatCompare(results: RunResult[]): string {
   const c = results[0]!.config;
@@ -48,21 +49,19 @@ export function registerCompare(program: Command): void {
       }
       const json = Boolean(opts.json);
       const progress = !json && process.stdout.isTTY ? new Progress('compare', 'designs') : undefined;
-      const ac = new AbortController();
-      const onSigint = () => ac.abort();
-      process.once('SIGINT', onSigint);
+      const intr = catchInterrupt();
       const results: RunResult[] = [];
       try {
         for (const d of designs) {
-          if (ac.signal.aborted) break;
-          results.push(await run({ ...cfg, design: d }, { signal: ac.signal }));
+          if (intr.signal.aborted) break;
+          results.push(await run({ ...cfg, design: d }, { signal: intr.signal }));
           progress?.update(results.length, designs.length);
         }
       } finally {
         progress?.stop();
-        process.off('SIGINT', onSigint);
+        intr.dispose();
       }
       process.stdout.write(json ? JSON.stringify(results, null, 2) + '\n' : formatCompare(results) + '\n');
-      process.exitCode = ac.signal.aborted ? 130 : results.every((r) => r.ok) ? 0 : 1;
+      process.exitCode = intr.exitCode(results.every((r) => r.ok) ? 0 : 1);
     });
 }

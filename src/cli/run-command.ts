@@ -7,6 +7,7 @@ import { run, type RunProgress } from '../run/run.js';
 import { flagsToInput, readConfigFile, renameField, RUN_FLAGS } from './options.js';
 import { formatRun } from './run-report.js';
 import { checkDesignFile } from '../io/input-files.js';
+import { catchInterrupt } from './interrupt.js';
 import { Progress, wantsProgress } from './progress.js';
 import type { RunResult } from '../run/result.js';
 
@@ -52,11 +53,8 @@ async function runCommand(opts: Record<string, unknown>): Promise<void> {
   const { cfg, fromFlag } = configFromFlags(opts);
   const json = Boolean(opts.json);
   const progress = wantsProgress(json) ? new Progress('run', 'branches') : undefined;
-  const ac = new AbortController();
-  // Ctrl-C: stop the workers and print what was done. A second Ctrl-C is not caught (the
-  // listener is gone), so it kills the process the usual way.
-  const onSigint = () => ac.abort();
-  process.once('SIGINT', onSigint);
+  // Ctrl-C or SIGTERM: stop the workers and print what was done.
+  const intr = catchInterrupt();
   const print = (r: RunResult, abort?: RunAbortedError) => {
     progress?.stop();
     const out = json ? JSON.stringify(abort ? { ...r, error: { actor: abort.actor, message: abort.message } } : r, null, 2) : formatRun(r);
@@ -68,7 +66,7 @@ async function runCommand(opts: Record<string, unknown>): Promise<void> {
       // '' is a path given (and refused), not the absence of one.
       dumpDir: opts.dump !== undefined ? String(opts.dump) : undefined,
       timelineFile: opts.timeline !== undefined ? String(opts.timeline) : undefined,
-      signal: ac.signal,
+      signal: intr.signal,
       onProgress: progress ? (p: RunProgress) => progress.update(p.branches, p.total, p.elapsedMs) : undefined,
     });
   } catch (e) {
@@ -81,10 +79,10 @@ async function runCommand(opts: Record<string, unknown>): Promise<void> {
     if (e instanceof RunAbortedError && e.partial) print(e.partial as RunResult, e);
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    intr.dispose();
   }
   print(result);
-  process.exitCode = ac.signal.aborted ? 130 : result.ok ? 0 : 1;
+  process.exitCode = intr.exitCode(result.ok ? 0 : 1);
 }
 
 export function registerRun(program: Command): void {

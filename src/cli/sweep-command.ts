@@ -9,6 +9,7 @@ import { flagsToInput, readConfigFile, renameField } from './options.js';
 import { addRunFlags } from './run-command.js';
 import { table } from './table.js';
 import { checkDesignFile } from '../io/input-files.js';
+import { catchInterrupt } from './interrupt.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -107,11 +108,9 @@ async function sweepCommand(opts: Record<string, unknown>): Promise<void> {
     return;
   }
   const bar = new SweepBar();
-  const ac = new AbortController();
-  const onSigint = () => ac.abort();
-  process.once('SIGINT', onSigint);
+  const intr = catchInterrupt();
   try {
-    const s = await sweep(spec, { signal: ac.signal, renameError: rename, onProgress: (p) => bar.update(p) });
+    const s = await sweep(spec, { signal: intr.signal, renameError: rename, onProgress: (p) => bar.update(p) });
     bar.stop();
     const parts = [
       `sweep: grid ${s.gridSize} points; ${shardText}: ${s.shardSize} points, ${s.alreadyDone} already in ${spec.out}`,
@@ -120,10 +119,10 @@ async function sweepCommand(opts: Record<string, unknown>): Promise<void> {
     ];
     process.stdout.write(parts.join('; ') + '\n');
     for (const f of s.failed) process.stderr.write(`btsim: point ${f.key} failed: ${f.message}\n`);
-    process.exitCode = s.interrupted ? 130 : s.failed.length || s.notOk ? 1 : 0;
+    process.exitCode = intr.exitCode(s.failed.length || s.notOk ? 1 : 0);
   } finally {
     bar.stop();
-    process.off('SIGINT', onSigint);
+    intr.dispose();
   }
 }
 

@@ -13,8 +13,6 @@
  * Stopping sets G_STOP, gives the surviving actors STOP_GRACE_MS to hand over what they
  * have, then terminates every worker; run() settles only once all of them have exited.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { resolveConfig, type ConfigInput, type SimConfig } from '../model/config.js';
 import { ConfigError, RunAbortedError } from '../model/errors.js';
@@ -22,8 +20,8 @@ import { FLUSH_ACK, FLUSH_REQ, G_COORD_BELL, G_DOORBELL, G_HEARTBEAT, G_SINK_BEL
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import type { ConsumerCounters } from '../consumers/writers.js';
 import { CPU_STAT_BRANCHES, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STRIDE, type CpuResult, type PendingLoss } from '../frontend/cpu-core.js';
-import { COPIER_TID_BASE, type CoordinatorResult } from '../backend/coordinator.js';
-import { timelineFile } from '../model/timeline.js';
+import type { CoordinatorResult } from '../backend/coordinator.js';
+import { discardDump, ringFinals, writeDescriptions, writeTimeline } from './run-outputs.js';
 import { prepareTraces } from '../workload/trace-setup.js';
 import type { CheckResult } from '../oracle/checker.js';
 import type { RingFinal } from '../consumers/sink.js';
@@ -73,7 +71,7 @@ export class MemoryBudgetError extends ConfigError {
 
 interface CpuApi { run(): CpuResult }
 interface CoordApi { init(): Promise<void>; run(): Promise<void>; finish(p: PendingLoss[][]): Promise<CoordinatorResult> }
-interface SinkApi { run(): Promise<void>; finish(r: (RingFinal | null)[]): (CheckResult | null)[] }
+interface SinkApi { run(): Promise<void>; finish(r: (RingFinal | null)[]): (CheckResult | null)[]; closeDump(r: (RingFinal | null)[]): number[] | null }
 
 const WORKERS = new URL('../../workers/', import.meta.url);
 const MiB = 1024 * 1024;
@@ -121,7 +119,7 @@ export async function run(input: ConfigInput | SimConfig, opts: RunOptions = {})
   if (opts.timelineFile) cfg.timelineOriginNs = Number(process.hrtime.bigint());
   else delete cfg.timelineOriginNs;
   // Trace runs: readable files and the run's length, before anything is allocated.
-  const cleanupTraces = await prepareTraces(cfg);
+  const cleanupTraces = await prepareTraces(cfg, opts.signal);
   try {
     return await runResolved(cfg, opts);
   } finally {
@@ -189,6 +187,10 @@ class Runner {
   private wake: () => void = () => {};
   private readonly stopped = new Promise<void>((r) => { this.wake = r; });
   private terminating = false;
+  /** A partial dump that could not be made consistent: removed once the workers are gone. */
+  private discardDump: string | undefined;
+  /** Records in each consumer's dump file, once the sink has closed the dump. */
+  private dumped: number[] | null | undefined;
   // Watchdog.
   private phase: Phase = 'init';
   private phaseSince = Date.now();
@@ -231,6 +233,7 @@ class Runner {
       if (done) return done;
       if (!this.stopping) this.stop({ actor: 'btsim', cause: 'internal: the run ended without a result' });
       const partial = await this.collectPartial();
+      await this.partialOutputs(partial);
       const fault = this.stopping!.fault;
       if (fault) throw new RunAbortedError(fault.message ?? `${fault.actor} failed: ${fault.cause}`, fault.actor, partial);
       return partial;
@@ -239,7 +242,35 @@ class Runner {
       if (progress) clearInterval(progress);
       signal?.removeEventListener('abort', onAbort);
       await this.terminateAll();
+      if (this.discardDump) discardDump(this.discardDump, this.cfg);
     }
+  }
+
+  /**
+   * A stopped run leaves its timeline and dump, marked partial. The dump is consistent only
+   * once the coordinator has handed over its final counts and the sink has written what
+   * they count; otherwise it is removed (after the workers are gone), and `result.dump`
+   * says why.
+   */
+  private async partialOutputs(result: RunResult): Promise<void> {
+    const { dumpDir, timelineFile } = this.opts;
+    if (timelineFile) writeTimeline(timelineFile, this.cfg, this.cpuResults, this.coordResult, false);
+    if (!dumpDir) return;
+    const coord = this.coordResult;
+    const sinkFailed = this.stopping!.fault?.actor === 'sink' || this.sink === undefined;
+    let records = this.dumped;
+    if (!records && coord && !sinkFailed) {
+      const deadline = Math.max(Date.now() + 300, this.stopping!.at + STOP_GRACE_MS);
+      records = await until(this.sink.closeDump(ringFinals(this.cfg, coord)).then((r) => r, () => undefined), deadline);
+    }
+    if (records) {
+      writeDescriptions(dumpDir, result, records);
+      result.dump = { dir: dumpDir, written: true, complete: false };
+      return;
+    }
+    this.discardDump = dumpDir;
+    const reason = !coord ? 'the coordinator did not hand over its final counts' : sinkFailed ? 'the sink, which writes it, failed' : 'the sink did not finish writing it in time';
+    result.dump = { dir: dumpDir, written: false, complete: false, reason };
   }
 
   /** The run as it goes when nothing fails: undefined as soon as it is stopping. */
@@ -281,18 +312,20 @@ class Runner {
     if (this.stopping) return undefined;
     // The checker may regenerate the whole workload here: no watchdog (errors still stop the run).
     this.enter('check');
-    const rings = cfg.consumers.map((s, k) =>
-      s.mode === 'ring'
-        ? { entries: coordResult.consumers[k]!.entries, overwritten: coordResult.consumers[k]!.overwritten, lostTotal: sumLost(coordResult.consumers[k]!.lost) }
-        : null,
-    );
+    const rings = ringFinals(cfg, coordResult);
+    const dumped = await this.call('sink', this.sink.closeDump(rings));
+    if (dumped === FAILED || this.stopping) return undefined;
+    this.dumped = dumped;
     const checks = await this.call('sink', this.sink.finish(rings));
     if (checks === FAILED || this.stopping) return undefined;
     await sinkRun;
     if (this.stopping) return undefined;
     const result = assemble(cfg, cpuResults, this.seenBranches(), coordResult, checks, Date.now() - this.t0, cpuResults.every((r) => !r.stopped));
-    if (this.opts.dumpDir) writeDescriptions(this.opts.dumpDir, result);
-    if (this.opts.timelineFile) writeTimeline(this.opts.timelineFile, cfg, cpuResults, coordResult);
+    if (this.opts.dumpDir) {
+      writeDescriptions(this.opts.dumpDir, result, dumped ?? []);
+      result.dump = { dir: this.opts.dumpDir, written: true, complete: true };
+    }
+    if (this.opts.timelineFile) writeTimeline(this.opts.timelineFile, cfg, cpuResults, coordResult, true);
     return result;
   }
 
@@ -590,20 +623,4 @@ function threadReports(stalls: ThreadStall[], cpus: (CpuResult | undefined)[]): 
     }
   }
   return [...by.values()].sort((a, b) => a.tid - b.tid);
-}
-
-function writeTimeline(file: string, cfg: SimConfig, cpus: CpuResult[], coord: CoordinatorResult): void {
-  const logs = [...cpus.map((r) => r.timeline ?? { events: [], dropped: 0 }), ...(coord.timeline ?? [])];
-  const threads = [
-    ...cpus.map((r) => ({ tid: r.id, name: `cpu${r.id}` })),
-    { tid: cfg.cpus, name: 'coordinator' },
-    ...(coord.timeline ?? []).slice(1).map((l) => ({ tid: l.events[0]?.tid ?? 0, name: `copier ${(l.events[0]?.tid ?? COPIER_TID_BASE) - COPIER_TID_BASE}` })),
-  ];
-  writeFileSync(file, JSON.stringify(timelineFile(threads, logs)) + '\n');
-}
-
-function writeDescriptions(dir: string, result: RunResult): void {
-  for (const c of result.consumers) {
-    writeFileSync(join(dir, `${c.id}.json`), JSON.stringify({ format: 'btsim.stream/1', recordBytes: 24, seed: result.seed, design: result.design, ...c }, null, 2) + '\n');
-  }
 }
