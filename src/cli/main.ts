@@ -14,6 +14,7 @@ import { registerStress } from './stress-command.js';
 import { registerSweep } from './sweep-command.js';
 import { registerMerge } from './merge-command.js';
 import { registerReport } from './report-command.js';
+import { registerScript } from './script-command.js';
 import { guardOutputStreams, isSystemError, systemErrorLine } from './broken-output.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
   registerSweep(program);
   registerMerge(program);
   registerReport(program);
+  registerScript(program);
   // Every command: errors come back to us (exit 2, one line), with "did you mean".
   for (const c of [program, ...program.commands]) {
     c.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);

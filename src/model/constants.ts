@@ -112,3 +112,17 @@ export const KERNEL32_BASE = 0xc000_0000;
 export function isKernelAddress(hi: number): boolean {
   return hi >>> 0 >= KERNEL_HALF_HI;
 }
+
+/** The name of a pseudo-PC or marker by its low byte (NN), as the README's table gives it; undefined for none. */
+export function pseudoPcName(nn: number): string | undefined {
+  switch (nn) {
+    case PseudoPc.USER: return 'USER';
+    case PseudoPc.SYSCALL: return 'SYSCALL';
+    case PseudoPc.SYSENTER: return 'SYSENTER';
+    case PseudoPc.INT80: return 'INT80';
+    case PseudoPc.SWITCH_MM: return 'SWITCH_MM';
+    case PseudoPc.LOSS: return 'LOSS';
+    default:
+      return nn >= PseudoPc.EXCEPTION_BASE && nn < PseudoPc.EXCEPTION_BASE + 32 ? `EXC(${nn - PseudoPc.EXCEPTION_BASE})` : undefined;
+  }
+}
