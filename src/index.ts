@@ -7,9 +7,10 @@ export {
 } from './model/config.js';
 export { BtsimError, ConfigError, RunAbortedError } from './model/errors.js';
 export {
-  PseudoPc, Flags, LossCause, EntryKind, PSEUDO_HI, pseudoPc, lossCauseName,
+  PseudoPc, Flags, LossCause, EntryKind, PSEUDO_HI, pseudoPc, pseudoPcName, lossCauseName,
 } from './model/constants.js';
 export { readDump, decodeRecord, type DumpRecord, type StreamItem } from './consumers/dump.js';
+export { scriptLine } from './consumers/dump-script.js';
 export type { SwapDesign, DesignContext, DsOps, PoolOps, DesignWords, CopyOp, Step } from './designs/design.js';
 export type { SharedMem, Op } from './mem/shared-mem.js';
 export { BUILTIN_DESIGNS } from './designs/registry.js';

@@ -1,4 +1,4 @@
-// The oracle's view rules reproduce ../shared/vectors/views.json record for record.
+// The oracle's view rules reproduce test/fixtures/views.json (docs/domain-model.md §3) record for record.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EntryKind, PSEUDO_HI, PseudoPc } from '../dist/src/model/constants.js';
@@ -6,7 +6,7 @@ import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER, EventChunk } from '
 import { applyView, inScope, RecordList } from '../dist/src/oracle/views.js';
 import type { ConsumerKind } from '../dist/src/model/config.js';
 
-const vectorsPath = new URL('../../shared/vectors/views.json', import.meta.url);
+const vectorsPath = new URL('./fixtures/views.json', import.meta.url);
 const V = JSON.parse(readFileSync(vectorsPath, 'utf8'));
 
 const hex = (s: string) => BigInt(s);

@@ -13,4 +13,5 @@ const sink = new Sink(state.cfg, memFor(state.cfg, state.ctl, state.cfg.cpus + 1
 serve({
   run: () => sink.run(),
   finish: (rings: (RingFinal | null)[]) => sink.finish(rings),
+  closeDump: (rings: (RingFinal | null)[]) => sink.closeDump(rings),
 });

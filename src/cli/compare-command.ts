@@ -11,6 +11,8 @@ import { addRunFlags, configFromFlags } from './run-command.js';
 import { renameField } from './options.js';
 import { fmtLost, fmtNs, fmtNum, table } from './table.js';
 import { Progress } from './progress.js';
+import { checkDesignFile } from '../io/input-files.js';
+import { catchInterrupt } from './interrupt.js';
 
 export function formatCompare(results: RunResult[]): string {
   const c = results[0]!.config;
@@ -33,7 +35,7 @@ export function formatCompare(results: RunResult[]): string {
 }
 
 export function registerCompare(program: Command): void {
-  addRunFlags(program.command('compare').description('run the same seeded workload under each design and compare them'))
+  addRunFlags(program.command('compare').description('run the same seeded workload under each design and compare them'), { omit: ['design'] })
     .option('--designs <list>', 'comma-separated designs: built-in names or module paths', BUILTIN_DESIGNS.map((d) => d.name).join(','))
     .option('--json', 'print an array of run results (schema btsim.run/2 each)')
     .action(async (opts: Record<string, unknown>) => {
@@ -42,6 +44,7 @@ export function registerCompare(program: Command): void {
       if (designs.length === 0) throw new ConfigError('--designs', opts.designs, 'a comma-separated list of design names or module paths');
       // Every design must load and accept the config before the first run starts.
       for (const d of designs) {
+        checkDesignFile('--designs', d);
         try {
           (await loadDesign(d)).validate?.(resolveConfig({ ...cfg, design: d }));
         } catch (e) {
@@ -50,21 +53,19 @@ export function registerCompare(program: Command): void {
       }
       const json = Boolean(opts.json);
       const progress = !json && process.stdout.isTTY ? new Progress('compare', 'designs') : undefined;
-      const ac = new AbortController();
-      const onSigint = () => ac.abort();
-      process.once('SIGINT', onSigint);
+      const intr = catchInterrupt();
       const results: RunResult[] = [];
       try {
         for (const d of designs) {
-          if (ac.signal.aborted) break;
-          results.push(await run({ ...cfg, design: d }, { signal: ac.signal }));
+          if (intr.signal.aborted) break;
+          results.push(await run({ ...cfg, design: d }, { signal: intr.signal }));
           progress?.update(results.length, designs.length);
         }
       } finally {
         progress?.stop();
-        process.off('SIGINT', onSigint);
+        intr.dispose();
       }
       process.stdout.write(json ? JSON.stringify(results, null, 2) + '\n' : formatCompare(results) + '\n');
-      process.exitCode = ac.signal.aborted ? 130 : results.every((r) => r.ok) ? 0 : 1;
+      process.exitCode = intr.exitCode(results.every((r) => r.ok) ? 0 : 1);
     });
 }

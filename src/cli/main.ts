@@ -14,6 +14,8 @@ import { registerStress } from './stress-command.js';
 import { registerSweep } from './sweep-command.js';
 import { registerMerge } from './merge-command.js';
 import { registerReport } from './report-command.js';
+import { registerScript } from './script-command.js';
+import { guardOutputStreams, isSystemError, systemErrorLine } from './broken-output.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -34,6 +36,10 @@ function fail(e: unknown): void {
     process.exitCode = 2;
   } else if (e instanceof RunAbortedError) {
     process.stderr.write(`btsim: ${oneLine(e.message)}\n`);
+    process.exitCode = 1;
+  } else if (isSystemError(e)) {
+    // A disk that filled up or a file that went away under us: the system's word, not a bug.
+    process.stderr.write(`btsim: ${systemErrorLine(e)}\n`);
     process.exitCode = 1;
   } else {
     // Not a BtsimError: a bug. The stack is for the bug report.
@@ -56,6 +62,7 @@ export function buildProgram(): Command {
   registerSweep(program);
   registerMerge(program);
   registerReport(program);
+  registerScript(program);
   // Every command: errors come back to us (exit 2, one line), with "did you mean".
   for (const c of [program, ...program.commands]) {
     c.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
@@ -64,6 +71,7 @@ export function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  guardOutputStreams();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -5,6 +5,8 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { ConfigError } from '../model/errors.js';
+import { checkInputFile } from '../io/input-files.js';
+import { resolveConfig } from '../model/config.js';
 
 export interface FlagSpec {
   flag: string;
@@ -14,12 +16,21 @@ export interface FlagSpec {
   dflt?: string;
 }
 
+/** What a run with no flags resolves to: the help states these, so it cannot drift from them. */
+const DEFAULT_RUN = resolveConfig({});
+
 export const RUN_FLAGS: FlagSpec[] = [
   { flag: 'cpus', field: 'cpus', kind: 'int', help: 'simulated CPUs (1-256)', dflt: '4' },
   { flag: 'seed', field: 'seed', kind: 'int', help: 'workload seed (0-4294967295)', dflt: '1' },
   { flag: 'branches', field: 'branches', kind: 'int', help: 'branches executed per CPU', dflt: '500000' },
-  { flag: 'buffer-records', field: 'bufferRecords', kind: 'int', help: 'hardware buffer size (absolute maximum), records', dflt: '4096' },
-  { flag: 'threshold-records', field: 'thresholdRecords', kind: 'int', help: 'interrupt threshold, records from the base', dflt: '7/8 of the buffer' },
+  {
+    flag: 'buffer-records', field: 'bufferRecords', kind: 'int', help: 'hardware buffer size (absolute maximum), records',
+    dflt: `sized from the consumers: the smallest continuous consumer's size plus an eighth, or the largest ring; ${DEFAULT_RUN.bufferRecords} with the default consumers`,
+  },
+  {
+    flag: 'threshold-records', field: 'thresholdRecords', kind: 'int', help: 'interrupt threshold, records from the base',
+    dflt: `the smallest continuous consumer's size, or an eighth below the buffer size; ${DEFAULT_RUN.thresholdRecords} with the default consumers`,
+  },
   { flag: 'skid', field: 'skidRecords', kind: 'int', help: 'records written between the threshold and the PMI', dflt: '8' },
   { flag: 'batch', field: 'batchRecords', kind: 'int', help: 'records per publish of the DS index', dflt: '256' },
   { flag: 'spares', field: 'spares', kind: 'int', help: 'spare buffers in the shared free pool', dflt: '4 per CPU' },
@@ -59,6 +70,7 @@ export function strictNumber(raw: string, int: boolean): number | string {
 /** Read and parse `--config FILE`. */
 export function readConfigFile(path: string): Record<string, unknown> {
   if (!existsSync(path)) throw new ConfigError('--config', path, 'the path of an existing JSON file');
+  checkInputFile('--config', path, 'a JSON file');
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

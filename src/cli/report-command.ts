@@ -9,9 +9,12 @@ import { comparePoints } from '../sweep/grid.js';
 import { renderReport } from '../report/html.js';
 import { designLabels, hwAttempted, stallPerKBranch } from '../report/metrics.js';
 import { table } from './table.js';
+import { checkOutputFile } from '../io/output-paths.js';
 
 function reportCommand(files: string[], opts: Record<string, unknown>): void {
-  const { lines, torn, duplicates } = readSweepFiles(files, 'FILE');
+  if (opts.html !== undefined) checkOutputFile('--html', String(opts.html));
+  // Points of two sweeps with other shared settings would share keys, and one would hide the other.
+  const { lines, torn, duplicates } = readSweepFiles(files, 'FILE', (first) => `files of one sweep: its points were run with other shared settings than those of ${first} (merge refuses them too)`);
   for (const t of torn) process.stderr.write(`btsim: ${t}: its last line was cut short (an interrupted write) and was skipped\n`);
   if (lines.length === 0) throw new ConfigError('FILE', files.join(' '), 'sweep files with at least one point');
   const title = opts.title !== undefined ? String(opts.title) : `btsim sweep: ${files.map((f) => basename(f)).join(', ')}`;

@@ -6,23 +6,30 @@ import { resolveConfig, type SimConfig } from '../model/config.js';
 import { run, type RunProgress } from '../run/run.js';
 import { flagsToInput, readConfigFile, renameField, RUN_FLAGS } from './options.js';
 import { formatRun } from './run-report.js';
+import { checkDesignFile } from '../io/input-files.js';
+import { catchInterrupt } from './interrupt.js';
 import { Progress, wantsProgress } from './progress.js';
 import type { RunResult } from '../run/result.js';
 
-/** The flags every command that runs scenarios takes (run, compare, sweep, ...). */
-export function addRunFlags(cmd: Command): Command {
+/**
+ * The flags every command that runs scenarios takes (run, compare, sweep, ...). `omit`: flags
+ * a command does not take (compare has --designs instead of --design); `hide`: ones it
+ * accepts but does not list, a one-value form of a list flag it lists instead.
+ */
+export function addRunFlags(cmd: Command, opts: { omit?: string[]; hide?: string[] } = {}): Command {
   for (const f of RUN_FLAGS) {
+    if (opts.omit?.includes(f.flag)) continue;
     // The default goes in the description: a commander default would be indistinguishable
     // from a flag the user typed, and flags override the config file only when typed.
     const o = new Option(`--${f.flag} <${f.kind === 'string' ? 'value' : f.kind === 'format' ? 'bits' : f.kind === 'delay' ? 'n|never' : 'n'}>`, `${f.help} (default: ${f.dflt ?? 'none'})`);
+    if (opts.hide?.includes(f.flag)) o.hideHelp();
     cmd.addOption(o);
   }
   cmd.option('--config <file>', 'JSON config file (flags override its fields) (default: none)');
-  cmd.option(
-    '--workload <spec>',
-    "replay a real program's branch trace: qemu:FILE or perf-script:FILE, gzip accepted; repeat for several tasks (default: the seeded synthetic workload)",
-    (v: string, acc: string[]) => [...acc, v],
-    [] as string[],
+  cmd.addOption(
+    new Option('--workload <spec>', "replay a real program's branch trace: qemu:FILE or perf-script:FILE, gzip accepted; repeat for several tasks")
+      .argParser((v: string, acc: string[]) => [...acc, v])
+      .default([] as string[], 'the seeded synthetic workload'),
   );
   cmd.option('--no-check', 'do not check consumers against the oracle (faster; identity not verified) (default: checked)');
   return cmd;
@@ -32,22 +39,22 @@ export function addRunFlags(cmd: Command): Command {
 export function configFromFlags(opts: Record<string, unknown>): { cfg: SimConfig; fromFlag: Map<string, string> } {
   const base = opts.config ? readConfigFile(String(opts.config)) : {};
   const { input, fromFlag } = flagsToInput(opts, base);
+  let cfg: SimConfig;
   try {
-    return { cfg: resolveConfig(input), fromFlag };
+    cfg = resolveConfig(input);
   } catch (e) {
     throw e instanceof ConfigError ? renameField(e, fromFlag) : e;
   }
+  checkDesignFile(fromFlag.get('design') ?? 'design', cfg.design);
+  return { cfg, fromFlag };
 }
 
 async function runCommand(opts: Record<string, unknown>): Promise<void> {
   const { cfg, fromFlag } = configFromFlags(opts);
   const json = Boolean(opts.json);
   const progress = wantsProgress(json) ? new Progress('run', 'branches') : undefined;
-  const ac = new AbortController();
-  // Ctrl-C: stop the workers and print what was done. A second Ctrl-C is not caught (the
-  // listener is gone), so it kills the process the usual way.
-  const onSigint = () => ac.abort();
-  process.once('SIGINT', onSigint);
+  // Ctrl-C or SIGTERM: stop the workers and print what was done.
+  const intr = catchInterrupt();
   const print = (r: RunResult, abort?: RunAbortedError) => {
     progress?.stop();
     const out = json ? JSON.stringify(abort ? { ...r, error: { actor: abort.actor, message: abort.message } } : r, null, 2) : formatRun(r);
@@ -56,25 +63,26 @@ async function runCommand(opts: Record<string, unknown>): Promise<void> {
   let result: RunResult;
   try {
     result = await run(cfg, {
-      dumpDir: opts.dump ? String(opts.dump) : undefined,
-      timelineFile: opts.timeline ? String(opts.timeline) : undefined,
-      signal: ac.signal,
+      // '' is a path given (and refused), not the absence of one.
+      dumpDir: opts.dump !== undefined ? String(opts.dump) : undefined,
+      timelineFile: opts.timeline !== undefined ? String(opts.timeline) : undefined,
+      signal: intr.signal,
       onProgress: progress ? (p: RunProgress) => progress.update(p.branches, p.total, p.elapsedMs) : undefined,
     });
   } catch (e) {
     progress?.stop();
     if (e instanceof ConfigError) {
       // Errors found by run() itself name config fields; name the flags that set them.
-      throw renameField(e, new Map([...fromFlag, ['memoryBudgetMiB', '--memory-budget'], ['dumpDir', '--dump']]));
+      throw renameField(e, new Map([...fromFlag, ['memoryBudgetMiB', '--memory-budget'], ['dumpDir', '--dump'], ['timelineFile', '--timeline']]));
     }
     // A failed run still shows what it did (complete: false); main.ts prints the error line.
     if (e instanceof RunAbortedError && e.partial) print(e.partial as RunResult, e);
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    intr.dispose();
   }
   print(result);
-  process.exitCode = ac.signal.aborted ? 130 : result.ok ? 0 : 1;
+  process.exitCode = intr.exitCode(result.ok ? 0 : 1);
 }
 
 export function registerRun(program: Command): void {

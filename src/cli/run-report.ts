@@ -53,6 +53,12 @@ export function formatRun(r: RunResult): string {
         : r.ok ? 'accounting holds: every expected record delivered, overwritten or lost with a named cause'
           : 'VIOLATIONS FOUND: see the consumer table',
   );
+  const d = r.dump;
+  if (d && !d.complete) {
+    out.push(d.written
+      ? `dump ${d.dir}: partial, as far as the run got (each .json says complete: false and how many records its .bts holds)`
+      : `dump ${d.dir}: not written (${d.reason}); nothing of it is left there`);
+  }
   return out.join('\n');
 }
 

@@ -14,6 +14,9 @@ import { strictNumber, flagsToInput, readConfigFile } from './options.js';
 import { fmtNum, table } from './table.js';
 import { Progress } from './progress.js';
 import type { TraceStep } from '../explore/explorer.js';
+import { decodeReplay } from '../explore/replay.js';
+import { checkDesignFile } from '../io/input-files.js';
+import { catchInterrupt, type Interrupt } from './interrupt.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/buggy/', import.meta.url));
 
@@ -46,39 +49,78 @@ function report(r: StressResult, showTrace: boolean): string {
     lines.push(`  btsim stress --replay '${r.replay}' --trace   # the interleaving that led to it`);
     if (showTrace && r.trace) lines.push('', 'interleaving (last operations before the failure):', formatTrace(r.trace));
   } else {
-    lines.push(`no violation in ${fmtNum(r.runs)} execution(s) (${r.mode}, ${r.scheduler}, ${r.design})${r.exhausted ? ', every schedule within the bound tried' : ''}; ${fmtNum(r.executionsPerSec)} executions/s`);
+    lines.push(`${r.interrupted ? 'INTERRUPTED: ' : ''}no violation in ${fmtNum(r.runs)} execution(s) (${r.mode}, ${r.scheduler}, ${r.design})${r.exhausted ? ', every schedule within the bound tried' : ''}; ${fmtNum(r.executionsPerSec)} executions/s`);
   }
   return lines.join('\n');
 }
 
-async function mutants(runs: number, scheds: ('random' | 'pct' | 'dfs')[], seed: number, json: boolean): Promise<number> {
+async function mutants(runs: number, scheds: ('random' | 'pct' | 'dfs')[], seed: number, json: boolean, signal: AbortSignal): Promise<number> {
   const buggy = readdirSync(EXAMPLES).filter((f) => f.endsWith('.mjs')).sort().map((f) => EXAMPLES + f);
-  const rows: Record<string, unknown>[] = [];
+  const rows: MutantRow[] = [];
   const progress = !json && process.stdout.isTTY ? new Progress('mutants', 'designs') : undefined;
   const all = [...buggy, ...BUILTIN_DESIGNS.map((d) => d.name)];
   let done = 0;
-  for (const design of all) {
+  designs: for (const design of all) {
     const name = (await loadDesign(design)).name;
     for (const scheduler of scheds) {
-      const r = await stress({ design, runs, scheduler, seed });
+      const r = await stress({ design, runs, scheduler, seed, signal });
+      // A row cut short says nothing about its design: the table keeps the finished ones.
+      if (r.interrupted) break designs;
       rows.push({ design: name, buggy: buggy.includes(design), scheduler: r.scheduler, found: r.found, runsToFirstFailure: r.found ? r.runs : null, executionsPerSec: r.executionsPerSec, violation: r.violation, replay: r.replay });
     }
     progress?.update(++done, all.length);
   }
   progress?.stop();
-  const killed = (d: string) => rows.some((x) => x.design === d && x.found);
-  const ok = rows.every((x) => (x.buggy ? killed(x.design as string) : !x.found));
+  const summary = mutantsSummary(rows, runs);
+  const interrupted = signal.aborted;
+  if (interrupted) summary.lines.push(`INTERRUPTED: ${rows.length} of ${all.length * scheds.length} design/scheduler rows were run; the verdict is theirs`);
   if (json) {
-    process.stdout.write(JSON.stringify({ runs, ok, rows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ runs, ok: summary.ok, summary: summary.counts, rows, ...(interrupted ? { interrupted } : {}) }, null, 2) + '\n');
   } else {
     process.stdout.write(`mutation-kill table: ${runs} executions per design and scheduler (explore mode)\n\n`);
     process.stdout.write(table(
       ['design', 'kind', 'scheduler', 'found', 'runs to first failure', 'executions/s'],
-      rows.map((x) => [x.design as string, x.buggy ? 'buggy' : 'built-in', x.scheduler as string, x.found ? 'yes' : 'no', x.runsToFirstFailure === null ? '-' : (x.runsToFirstFailure as number), x.executionsPerSec as number]),
+      rows.map((x) => [x.design, x.buggy ? 'buggy' : 'built-in', x.scheduler, x.found ? 'yes' : 'no', x.runsToFirstFailure === null ? '-' : x.runsToFirstFailure, x.executionsPerSec]),
     ) + '\n\n');
-    process.stdout.write(ok ? 'every buggy design was found, every built-in design passed\n' : 'NOT OK: a buggy design survived or a built-in design failed\n');
+    process.stdout.write(summary.lines.join('\n') + '\n');
   }
-  return ok ? 0 : 1;
+  return summary.ok ? 0 : 1;
+}
+
+export interface MutantRow {
+  design: string;
+  buggy: boolean;
+  scheduler: string;
+  found: boolean;
+  runsToFirstFailure: number | null;
+  executionsPerSec: number;
+  violation: string | null;
+  replay: string | null;
+}
+
+/**
+ * The verdict under the kill table, in words the rows bear out: a buggy design counts as
+ * found when at least one scheduler found it, and the rows where a scheduler missed it are
+ * counted, not hidden behind "every buggy design was found".
+ */
+export function mutantsSummary(rows: MutantRow[], runs: number): { ok: boolean; lines: string[]; counts: Record<string, number> } {
+  const designs = (buggy: boolean) => [...new Set(rows.filter((x) => x.buggy === buggy).map((x) => x.design))];
+  const buggy = designs(true);
+  const builtin = designs(false);
+  const found = buggy.filter((d) => rows.some((x) => x.design === d && x.found));
+  const passed = builtin.filter((d) => rows.every((x) => x.design !== d || !x.found));
+  const buggyRows = rows.filter((x) => x.buggy);
+  const missedRows = buggyRows.filter((x) => !x.found).length;
+  const ok = found.length === buggy.length && passed.length === builtin.length;
+  const how = missedRows === 0
+    ? 'by every scheduler'
+    : `each by at least one scheduler (${missedRows} of ${buggyRows.length} rows say "no": that scheduler did not find it within ${runs} executions)`;
+  const lines = [
+    `buggy designs found: ${found.length} of ${buggy.length}, ${how}`,
+    `built-in designs that passed under every scheduler: ${passed.length} of ${builtin.length}`,
+    ok ? 'OK' : `NOT OK: ${[...buggy.filter((d) => !found.includes(d)).map((d) => `${d} survived`), ...builtin.filter((d) => !passed.includes(d)).map((d) => `${d} failed`)].join(', ')}`,
+  ];
+  return { ok, lines, counts: { buggyFound: found.length, buggy: buggy.length, missedRows, buggyRows: buggyRows.length, builtinPassed: passed.length, builtin: builtin.length } };
 }
 
 export function registerStress(program: Command): void {
@@ -111,41 +153,61 @@ export function registerStress(program: Command): void {
       const scheds = schedulers(String(opts.scheduler));
       const mode = String(opts.mode);
       if (mode !== 'explore' && mode !== 'threads') throw new ConfigError('--mode', mode, 'explore or threads');
-      if (opts.replay) {
+      // Bad input is refused before anything runs.
+      if (opts.replay === undefined && !opts.mutants) checkDesignFile('--design', String(opts.design));
+      // An empty --replay '' is a replay string too (a bad one), not the absence of one.
+      if (opts.replay !== undefined) {
+        checkDesignFile('--replay', decodeReplay(String(opts.replay)).design);
         const r = await replay(String(opts.replay), { keepTrace: Boolean(opts.trace) });
         process.stdout.write(json ? JSON.stringify(r, null, 2) + '\n' : report(r, Boolean(opts.trace)) + '\n');
         process.exitCode = r.found ? 1 : 0;
         return;
       }
-      if (opts.mutants) {
-        process.exitCode = await mutants(runs, scheds, seed, json);
-        return;
+      // From here on, Ctrl-C or SIGTERM stops between executions and prints the summary so far.
+      const intr = catchInterrupt();
+      try {
+        if (opts.mutants) {
+          process.exitCode = intr.exitCode(await mutants(runs, scheds, seed, json, intr.signal));
+          return;
+        }
+        await stressCommand(opts, { json, runs, seed, depth, bound, scheds, mode }, intr);
+      } finally {
+        intr.dispose();
       }
-      const base = opts.config ? readConfigFile(String(opts.config)) : {};
-      // Only the scenario flags: --seed and --design here are the stress run's, not the workload's.
-      const { input } = flagsToInput({ cpus: opts.cpus, branches: opts.branches, bufferRecords: opts.bufferRecords, spares: opts.spares }, base);
-      const scenario = input;
-      const durationMs = opts.duration !== undefined ? intFlag(opts.duration, '--duration', 1, 86_400) * 1000 : undefined;
-      const results: StressResult[] = [];
-      const progress = !json && process.stdout.isTTY ? new Progress('stress', 'executions') : undefined;
-      for (const scheduler of mode === 'threads' ? (['random'] as const) : scheds) {
-        const r = await stress({
-          design: String(opts.design), runs, scheduler, depth, bound, seed, scenario, mode, durationMs,
-          onProgress: progress ? (d, t) => progress.update(d, t) : undefined,
-        });
-        results.push(r);
-        if (r.found) break;
-      }
-      progress?.stop();
-      const found = results.find((r) => r.found);
-      const main = found ?? results[results.length - 1]!;
-      if (json) {
-        const { trace, ...rest } = main;
-        const out = { ...rest, ...(opts.trace ? { trace } : {}), schedulers: results.map(({ trace: _t, ...x }) => x) };
-        process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-      } else {
-        for (const r of results) process.stdout.write(report(r, Boolean(opts.trace)) + '\n');
-      }
-      process.exitCode = found ? 1 : 0;
     });
+}
+
+async function stressCommand(
+  opts: Record<string, unknown>,
+  o: { json: boolean; runs: number; seed: number; depth: number; bound: number; scheds: ('random' | 'pct' | 'dfs')[]; mode: 'explore' | 'threads' },
+  intr: Interrupt,
+): Promise<void> {
+  const { json, runs, seed, depth, bound, scheds, mode } = o;
+  const base = opts.config ? readConfigFile(String(opts.config)) : {};
+  // Only the scenario flags: --seed and --design here are the stress run's, not the workload's.
+  const { input } = flagsToInput({ cpus: opts.cpus, branches: opts.branches, bufferRecords: opts.bufferRecords, spares: opts.spares }, base);
+  const scenario = input;
+  const durationMs = opts.duration !== undefined ? intFlag(opts.duration, '--duration', 1, 86_400) * 1000 : undefined;
+  const results: StressResult[] = [];
+  const progress = !json && process.stdout.isTTY ? new Progress('stress', 'executions') : undefined;
+  for (const scheduler of mode === 'threads' ? (['random'] as const) : scheds) {
+    const r = await stress({
+      design: String(opts.design), runs, scheduler, depth, bound, seed, scenario, mode, durationMs,
+      onProgress: progress ? (d, t) => progress.update(d, t) : undefined,
+      signal: intr.signal,
+    });
+    results.push(r);
+    if (r.found || r.interrupted) break;
+  }
+  progress?.stop();
+  const found = results.find((r) => r.found);
+  const main = found ?? results[results.length - 1]!;
+  if (json) {
+    const { trace, ...rest } = main;
+    const out = { ...rest, ...(opts.trace ? { trace } : {}), schedulers: results.map(({ trace: _t, ...x }) => x) };
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  } else {
+    for (const r of results) process.stdout.write(report(r, Boolean(opts.trace)) + '\n');
+  }
+  process.exitCode = found ? 1 : intr.exitCode(0);
 }

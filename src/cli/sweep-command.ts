@@ -8,6 +8,8 @@ import { planSweep, sweep, sweepBase, type SweepProgress, type SweepSpec } from 
 import { flagsToInput, readConfigFile, renameField } from './options.js';
 import { addRunFlags } from './run-command.js';
 import { table } from './table.js';
+import { checkDesignFile } from '../io/input-files.js';
+import { catchInterrupt } from './interrupt.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -30,6 +32,8 @@ export function sweepSpecFromFlags(opts: Record<string, unknown>): { spec: Sweep
   const designs = opts.designs !== undefined ? parseDesigns(String(opts.designs))
     : opts.design !== undefined ? parseDesigns(String(opts.design))
     : [typeof input.design === 'string' ? input.design : 'spare-swap'];
+  const designFlag = opts.designs !== undefined ? '--designs' : opts.design !== undefined ? '--design' : 'design';
+  for (const d of designs) checkDesignFile(designFlag, d);
   let seeds: number[];
   if (opts.seeds !== undefined) seeds = parseSeeds(String(opts.seeds));
   else if (opts.seed !== undefined) {
@@ -104,11 +108,9 @@ async function sweepCommand(opts: Record<string, unknown>): Promise<void> {
     return;
   }
   const bar = new SweepBar();
-  const ac = new AbortController();
-  const onSigint = () => ac.abort();
-  process.once('SIGINT', onSigint);
+  const intr = catchInterrupt();
   try {
-    const s = await sweep(spec, { signal: ac.signal, renameError: rename, onProgress: (p) => bar.update(p) });
+    const s = await sweep(spec, { signal: intr.signal, renameError: rename, onProgress: (p) => bar.update(p) });
     bar.stop();
     const parts = [
       `sweep: grid ${s.gridSize} points; ${shardText}: ${s.shardSize} points, ${s.alreadyDone} already in ${spec.out}`,
@@ -117,10 +119,10 @@ async function sweepCommand(opts: Record<string, unknown>): Promise<void> {
     ];
     process.stdout.write(parts.join('; ') + '\n');
     for (const f of s.failed) process.stderr.write(`btsim: point ${f.key} failed: ${f.message}\n`);
-    process.exitCode = s.interrupted ? 130 : s.failed.length || s.notOk ? 1 : 0;
+    process.exitCode = intr.exitCode(s.failed.length || s.notOk ? 1 : 0);
   } finally {
     bar.stop();
-    process.off('SIGINT', onSigint);
+    intr.dispose();
   }
 }
 
@@ -131,10 +133,11 @@ export function registerSweep(program: Command): void {
       .description('run a grid of scenarios (parameters x designs x seeds), one JSON line per point appended to --out; resumable, shardable')
       .requiredOption('--out <file>', 'NDJSON file the points are appended to; points already in it are skipped')
       .option('--param <name=values>', 'a swept config field and its values, e.g. cpus=1,2,4 or workload.syscallRate=4,8 (repeatable; [JSON array] for object fields)', collect, [])
-      .option('--designs <list>', 'designs to compare: built-in names or paths to design modules, comma-separated')
-      .option('--seeds <list>', 'workload seeds, comma-separated (results are averaged over them in reports)')
+      .option('--designs <list>', 'designs to compare: built-in names or paths to design modules, comma-separated (default: spare-swap)')
+      .option('--seeds <list>', 'workload seeds, comma-separated; results are averaged over them in reports (default: 1)')
       .option('--shard <i/n>', 'run only slice I of N (1-based; point k of the grid goes to slice (k mod N)+1)')
       .option('--max-points <n>', 'run at most N new points, then stop (run again to go on)')
       .option('--dry-run', 'list the points of this shard and which are done, and run nothing'),
+    { hide: ['design', 'seed'] },
   ).action(sweepCommand);
 }

@@ -1,5 +1,5 @@
 /**
- * The consumer stream format (DESIGN.md §8): `<consumer-id>.bts` holds little-endian
+ * The consumer stream format (docs/domain-model.md §8): `<consumer-id>.bts` holds little-endian
  * 24-byte records (from u64, to u64, flags u64) in the uniform 64-bit ABI, in stream
  * order, loss markers and switch_mm annotations included; `<consumer-id>.json` beside it
  * describes the consumer and its counters.
@@ -21,8 +21,10 @@ export type StreamItem =
   | { type: 'loss'; count: bigint; cause: string };
 
 export class DumpWriter {
-  private readonly fd: number;
+  private fd: number | null;
   private readonly scratch = new Uint32Array(1 << 14);
+  /** Records written so far, markers included. */
+  records = 0;
 
   constructor(dir: string, id: string) {
     this.fd = openSync(join(dir, `${id}.bts`), 'w');
@@ -33,6 +35,7 @@ export class DumpWriter {
     // Uint32Array words are host-endian; Node runs on little-endian hosts only in
     // practice, but say so rather than assume it silently.
     if (!LITTLE_ENDIAN) throw new BtsimError('dump: big-endian hosts are not supported');
+    if (this.fd === null) throw new BtsimError('dump: written after it was closed');
     let off = 0;
     while (off < count) {
       const n = Math.min(count - off, this.scratch.length / 6);
@@ -40,10 +43,14 @@ export class DumpWriter {
       writeSync(this.fd, src);
       off += n;
     }
+    this.records += count;
   }
 
+  /** Idempotent: a stopped run closes the dump whether or not the sink's finish() got to it. */
   close(): void {
+    if (this.fd === null) return;
     closeSync(this.fd);
+    this.fd = null;
   }
 }
 

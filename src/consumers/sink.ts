@@ -27,6 +27,7 @@ export class Sink {
   private readonly dumps: (DumpWriter | null)[];
   private readonly freeSeq: number[];
   private finishing = false;
+  private ringsDumped = false;
   recordsIn = 0;
 
   constructor(
@@ -87,19 +88,43 @@ export class Sink {
   finish(rings: (RingFinal | null)[]): (CheckResult | null)[] {
     this.finishing = true;
     this.poll();
-    const out = this.cfg.consumers.map((spec, k) => {
+    this.closeDump(rings);
+    return this.cfg.consumers.map((spec, k) => {
       if (spec.mode === 'continuous') return this.checkers[k]?.finish() ?? null;
       const r = rings[k]!;
-      const region = this.regions[k]!;
-      const ring = new Uint32Array(this.cons, region.offset, region.size * ABI_RECORD_WORDS);
-      if (this.dumps[k]) {
-        const n = Math.min(r.entries, spec.size);
-        const first = r.entries > spec.size ? r.entries % spec.size : 0;
-        for (let i = 0; i < n; i++) this.dumps[k]!.write(ring, (first + i) % spec.size, 1);
-      }
-      return this.cfg.check ? checkRing(this.cfg, spec, ring, r.entries, r.overwritten, r.lostTotal) : null;
+      return this.cfg.check ? checkRing(this.cfg, spec, this.ring(k), r.entries, r.overwritten, r.lostTotal) : null;
     });
+  }
+
+  /**
+   * Write what is left of the dump and close it: the buffers handed over and not taken yet,
+   * and each ring as the coordinator's final counts say it is. Called once the coordinator
+   * has handed over those counts (so the dump holds exactly what they count), before the
+   * checks, which may take long: a run stopped during them keeps its dump whole.
+   * Idempotent. Returns the records each consumer's file holds (markers included), or null
+   * without a dump.
+   */
+  closeDump(rings: (RingFinal | null)[]): number[] | null {
+    if (!this.dumps.some(Boolean)) return null;
+    this.poll();
+    if (!this.ringsDumped) {
+      this.ringsDumped = true;
+      this.cfg.consumers.forEach((spec, k) => {
+        const dump = this.dumps[k];
+        if (spec.mode !== 'ring' || !dump) return;
+        const entries = rings[k]!.entries;
+        const n = Math.min(entries, spec.size);
+        const first = entries > spec.size ? entries % spec.size : 0;
+        const ring = this.ring(k);
+        for (let i = 0; i < n; i++) dump.write(ring, (first + i) % spec.size, 1);
+      });
+    }
     for (const d of this.dumps) d?.close();
-    return out;
+    return this.dumps.map((d) => d?.records ?? 0);
+  }
+
+  private ring(k: number): Uint32Array {
+    const region = this.regions[k]!;
+    return new Uint32Array(this.cons, region.offset, region.size * ABI_RECORD_WORDS);
   }
 }

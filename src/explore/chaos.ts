@@ -55,7 +55,11 @@ export async function stressThreads(opts: StressOptions, _design: SwapDesign): P
   let done = 0;
   while (done < runs && Date.now() < until) {
     const seed = hashKey(base, done) >>> 0;
-    const r = await run(chaosConfig(scenario, opts.design, seed));
+    const r = await run(chaosConfig(scenario, opts.design, seed), { signal: opts.signal });
+    // An interrupted run is not a finding: it stopped early, unchecked.
+    if (opts.signal?.aborted) {
+      return { found: false, runs: done, replay: null, violation: null, executionsPerSec: rate(done, t0), mode: 'threads', scheduler: 'chaos', design: opts.design, trace: null, interrupted: true };
+    }
     done++;
     opts.onProgress?.(done, Number.isFinite(runs) ? runs : done);
     const v = runViolation(r);

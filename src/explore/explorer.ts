@@ -59,6 +59,7 @@ interface Actor {
 }
 
 export interface ExploreOptions {
+  /** Default: stepBudget(cfg). */
   maxSteps?: number;
   /** Keep every step (for --trace); otherwise the last 64. */
   keepTrace?: boolean;
@@ -69,6 +70,16 @@ export interface ExploreOptions {
    * is the synchronisation itself, whose figures must not depend on the interleaving.
    */
   modelClock?: boolean;
+}
+
+/**
+ * Operations an execution may take before it counts as making no progress. It scales with
+ * the scenario: a correct execution takes 3 to 9 operations per branch (measured over the
+ * built-in designs, schedulers, batch sizes and timeslices), so 50 per branch is only
+ * reached by a design that spins; the fixed part covers the set-up and the last drains.
+ */
+export function stepBudget(cfg: SimConfig): number {
+  return 400_000 + 50 * cfg.cpus * cfg.branches;
 }
 
 /** Run one execution of `cfg` under `design`, interleaved by `scheduler`. */
@@ -113,7 +124,7 @@ export function execute(cfg: SimConfig, design: SwapDesign, scheduler: Scheduler
     add('kworker', coord.kworker());
   }
 
-  const maxSteps = opts.maxSteps ?? 400_000;
+  const maxSteps = opts.maxSteps ?? stepBudget(cfg);
   const trace: TraceStep[] = [];
   const keep = opts.keepTrace ? Infinity : 64;
   const names = wordNamer(layout);

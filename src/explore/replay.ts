@@ -31,6 +31,8 @@ export function encodeReplay(r: ReplaySpec): string {
 export function decodeReplay(s: string): ReplaySpec {
   const m = /^btsim1:([a-z]+\d*):(\d+):([A-Za-z0-9_-]+)$/.exec(s.trim());
   if (!m) throw new ConfigError('--replay', s, 'a replay string as printed by btsim stress (btsim1:<scheduler>:<seed>:<payload>)');
+  // Every seed stress prints is a u32; a larger one was typed or altered, and would not name the execution.
+  if (Number(m[2]) > 0xffff_ffff) throw new ConfigError('--replay', s, 'a replay string whose seed is an integer from 0 to 4294967295');
   let payload: { design: string; scenario: ConfigInput; k?: number; choices?: string };
   try {
     payload = JSON.parse(Buffer.from(m[3]!, 'base64url').toString('utf8'));

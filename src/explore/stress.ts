@@ -39,6 +39,8 @@ export interface StressOptions {
   durationMs?: number;
   /** Called after each execution with the count so far. */
   onProgress?: (done: number, total: number) => void;
+  /** Stop after the execution (explore) or run (threads) in progress; the result says `interrupted`. */
+  signal?: AbortSignal;
 }
 
 export interface StressResult {
@@ -54,6 +56,8 @@ export interface StressResult {
   trace: TraceStep[] | null;
   /** DFS: every schedule within the bound was tried. */
   exhausted?: boolean;
+  /** Stopped by the caller's signal: `runs` were done, and nothing was found in them. */
+  interrupted?: boolean;
 }
 
 /** The explore scenario: small defaults, one consumer of each kind, user overrides on top. */
@@ -100,6 +104,8 @@ export async function stress(opts: StressOptions): Promise<StressResult> {
   const dfs = sched.startsWith('dfs') ? new DfsScheduler(Number(sched.slice(3))) : null;
   let done = 0;
   let exhausted = false;
+  let interrupted = false;
+  let yielded = performance.now();
   for (let i = 0; i < runs; i++) {
     const seed = dfs ? base : hashKey(base, i) >>> 0;
     const scheduler = dfs ?? makeScheduler(sched, seed, actors, k);
@@ -117,12 +123,20 @@ export async function stress(opts: StressOptions): Promise<StressResult> {
       exhausted = true;
       break;
     }
-    // Let timers and signals through between executions.
-    if (done % 16 === 0) await new Promise((r) => setImmediate(r));
+    // Let timers and signals through between executions (a Ctrl-C is seen within 50 ms
+    // of the execution in progress).
+    if (performance.now() - yielded >= 50) {
+      await new Promise((r) => setImmediate(r));
+      yielded = performance.now();
+    }
+    if (opts.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
   }
   return {
     found: false, runs: done, replay: null, violation: null, executionsPerSec: rate(done, t0),
-    mode, scheduler: sched, design: opts.design, trace: null, ...(dfs ? { exhausted } : {}),
+    mode, scheduler: sched, design: opts.design, trace: null, ...(dfs ? { exhausted } : {}), ...(interrupted ? { interrupted } : {}),
   };
 }
 

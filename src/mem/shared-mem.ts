@@ -1,5 +1,5 @@
 /**
- * The shared-memory interface every protocol step is written against (DESIGN.md §7).
+ * The shared-memory interface every protocol step is written against (docs/domain-model.md §7).
  *
  * Operations on 32-bit words of one Int32Array, addressed by index. Each operation is a
  * generator so the same protocol code runs two ways:

@@ -213,7 +213,7 @@ export interface SimConfig {
   bufferRecords: number;
   /** The threshold asked for, or the smallest one in use. */
   thresholdRecords: number;
-  /** Per CPU: its hardware buffer and threshold, sized from its consumers (DESIGN.md §3). */
+  /** Per CPU: its hardware buffer and threshold, sized from its consumers (docs/domain-model.md §3). */
   cpuBuffers: CpuBuffer[];
   skidRecords: number;
   batchRecords: number;
@@ -523,7 +523,12 @@ export function resolveConfig(input: unknown): SimConfig {
     for (const s of consumers) {
       if (s.kind !== 'thread-user' || s.mode !== 'continuous' || seen.has(s.target)) continue;
       seen.add(s.target);
-      if (s.callbackDelay !== undefined || s.stayDisabled) continue;
+      if (s.callbackDelay !== undefined || s.stayDisabled) {
+        // A resolved config resolved again (the CLI resolves, then run() does): the consumer
+        // carries this very default from the first time, so it still applies.
+        if (s.callbackDelay === defaultDelay) applied++;
+        continue;
+      }
       s.callbackDelay = defaultDelay;
       applied++;
     }

@@ -1,5 +1,5 @@
 /**
- * The constants users see in consumer streams (DESIGN.md §3, §8), in one place.
+ * The constants users see in consumer streams (docs/domain-model.md §3, §8), in one place.
  *
  * Pseudo-PCs and markers share the non-canonical form 0x8000_0000_0000_00NN: bit 63 set
  * with bits 48..62 clear is not canonical under 4- or 5-level paging, so no real x86-64
@@ -111,4 +111,18 @@ export const KERNEL32_BASE = 0xc000_0000;
 
 export function isKernelAddress(hi: number): boolean {
   return hi >>> 0 >= KERNEL_HALF_HI;
+}
+
+/** The name of a pseudo-PC or marker by its low byte (NN), as the README's table gives it; undefined for none. */
+export function pseudoPcName(nn: number): string | undefined {
+  switch (nn) {
+    case PseudoPc.USER: return 'USER';
+    case PseudoPc.SYSCALL: return 'SYSCALL';
+    case PseudoPc.SYSENTER: return 'SYSENTER';
+    case PseudoPc.INT80: return 'INT80';
+    case PseudoPc.SWITCH_MM: return 'SWITCH_MM';
+    case PseudoPc.LOSS: return 'LOSS';
+    default:
+      return nn >= PseudoPc.EXCEPTION_BASE && nn < PseudoPc.EXCEPTION_BASE + 32 ? `EXC(${nn - PseudoPc.EXCEPTION_BASE})` : undefined;
+  }
 }

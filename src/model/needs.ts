@@ -1,6 +1,6 @@
 /**
  * What the consumers need from the hardware, per CPU and per thread, and the hardware
- * filter that follows (DESIGN.md §1, §3: "filter and splay").
+ * filter that follows (docs/domain-model.md §1, §3: "filter and splay").
  *
  * The kernel programs the CPU for the union of what the consumers present need: the
  * CPU's own consumers plus those of the thread running on it (reprogrammed at each

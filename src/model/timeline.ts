@@ -56,11 +56,11 @@ export class TimelineLog {
   }
 }
 
-/** Assemble the file: thread names first, then every actor's events. */
-export function timelineFile(threads: { tid: number; name: string }[], logs: { events: TraceEvent[]; dropped: number }[]): object {
+/** Assemble the file: thread names first, then every actor's events; `extra` goes in otherData. */
+export function timelineFile(threads: { tid: number; name: string }[], logs: { events: TraceEvent[]; dropped: number }[], extra: Record<string, unknown> = {}): object {
   const meta: TraceEvent[] = threads.map((t) => ({ name: 'thread_name', ph: 'M', ts: 0, pid: TIMELINE_PID, tid: t.tid, args: { name: t.name } }));
   meta.push({ name: 'process_name', ph: 'M', ts: 0, pid: TIMELINE_PID, tid: 0, args: { name: 'btsim' } });
   const events = logs.flatMap((l) => l.events);
   const dropped = logs.reduce((a, l) => a + l.dropped, 0);
-  return { traceEvents: [...meta, ...events], displayTimeUnit: 'ms', otherData: { droppedEvents: dropped } };
+  return { traceEvents: [...meta, ...events], displayTimeUnit: 'ms', otherData: { droppedEvents: dropped, ...extra } };
 }

@@ -1,5 +1,5 @@
 /**
- * The view rules of DESIGN.md §3: what each consumer kind should see of the ground truth.
+ * The view rules of docs/domain-model.md §3: what each consumer kind should see of the ground truth.
  * This is the oracle's definition, written independently of the data path's splay (which
  * works from hardware records and kernel annotations, not from events).
  *

@@ -96,6 +96,11 @@ export interface RunResult {
   /** False when the run stopped early (interrupted, or an actor failed). */
   complete: boolean;
   ok: boolean;
+  /**
+   * With a dump (`--dump`): whether it was written, and whole. A stopped run's dump is
+   * partial, or removed when it could not be made to agree with the counts (`reason`).
+   */
+  dump?: { dir: string; written: boolean; complete: boolean; reason?: string };
 }
 
 export function sumLost(lost: Record<string, number>): number {

@@ -3,8 +3,8 @@
  * consumers' side (checker and dump), all on shared memory. The main thread only starts,
  * watches and stops them (control plane), then assembles the result.
  *
- * Everything that can be refused is refused before the first worker starts (config,
- * memory budget, design, dump directory). Once started, a run ends in one of three ways:
+ * Everything that can be refused is refused before the first worker starts (config and
+ * output paths first, then memory budget and design). Once started, a run ends in one of three ways:
  *  - complete: every actor finished; the result is checked against the oracle;
  *  - interrupted (the caller's AbortSignal): the partial result, `complete: false`;
  *  - failed: an actor threw, exited, or made no progress for `watchdogMs` (a hung design):
@@ -13,8 +13,6 @@
  * Stopping sets G_STOP, gives the surviving actors STOP_GRACE_MS to hand over what they
  * have, then terminates every worker; run() settles only once all of them have exited.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { resolveConfig, type ConfigInput, type SimConfig } from '../model/config.js';
 import { ConfigError, RunAbortedError } from '../model/errors.js';
@@ -23,8 +21,8 @@ import { clockBytes } from '../mem/clock-words.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import type { ConsumerCounters } from '../consumers/writers.js';
 import { CPU_STAT_BRANCHES, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STARTED, CPU_STAT_STRIDE, type CpuResult, type PendingLoss } from '../frontend/cpu-core.js';
-import { COPIER_TID_BASE, type CoordinatorResult } from '../backend/coordinator.js';
-import { timelineFile } from '../model/timeline.js';
+import type { CoordinatorResult } from '../backend/coordinator.js';
+import { discardDump, ringFinals, writeDescriptions, writeTimeline } from './run-outputs.js';
 import { prepareTraces } from '../workload/trace-setup.js';
 import type { CheckResult } from '../oracle/checker.js';
 import type { RingFinal } from '../consumers/sink.js';
@@ -35,6 +33,7 @@ import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat, statsBytes, typ
 import { sumLost, violationCount, zeroViolations, type ConsumerReport, type CpuReport, type RunResult, type ThreadReport } from './result.js';
 import type { ThreadStall } from '../workload/schedule.js';
 import { logSpawn } from './test-hooks.js';
+import { checkOutputDir, checkOutputFile } from '../io/output-paths.js';
 
 export interface RunProgress {
   branches: number;
@@ -43,7 +42,7 @@ export interface RunProgress {
 }
 
 export interface RunOptions {
-  /** Write each consumer's stream and description here (DESIGN.md §8). */
+  /** Write each consumer's stream and description here (docs/domain-model.md §8). */
   dumpDir?: string;
   /** Called about five times a second while the run goes. */
   onProgress?: (p: RunProgress) => void;
@@ -73,7 +72,7 @@ export class MemoryBudgetError extends ConfigError {
 
 interface CpuApi { run(): CpuResult }
 interface CoordApi { init(): Promise<void>; run(): Promise<void>; finish(p: PendingLoss[][]): Promise<CoordinatorResult> }
-interface SinkApi { run(): Promise<void>; finish(r: (RingFinal | null)[]): (CheckResult | null)[] }
+interface SinkApi { run(): Promise<void>; finish(r: (RingFinal | null)[]): (CheckResult | null)[]; closeDump(r: (RingFinal | null)[]): number[] | null }
 
 const WORKERS = new URL('../../workers/', import.meta.url);
 const MiB = 1024 * 1024;
@@ -115,11 +114,14 @@ export function checkMemoryBudget(cfg: SimConfig): { layout: Layout; consBytes: 
 
 export async function run(input: ConfigInput | SimConfig, opts: RunOptions = {}): Promise<RunResult> {
   const cfg = resolveConfig(input);
+  // Before any work (traces, design, buffers): a run must not end failing to write its output.
+  if (opts.dumpDir !== undefined) checkOutputDir('dumpDir', opts.dumpDir);
+  if (opts.timelineFile !== undefined) checkOutputFile('timelineFile', opts.timelineFile);
   // The timeline's timestamps count from here (process.hrtime is shared by all threads).
   if (opts.timelineFile) cfg.timelineOriginNs = Number(process.hrtime.bigint());
   else delete cfg.timelineOriginNs;
   // Trace runs: readable files and the run's length, before anything is allocated.
-  const cleanupTraces = await prepareTraces(cfg);
+  const cleanupTraces = await prepareTraces(cfg, opts.signal);
   try {
     return await runResolved(cfg, opts);
   } finally {
@@ -132,13 +134,6 @@ async function runResolved(cfg: SimConfig, opts: RunOptions): Promise<RunResult>
   // A design that does not load is bad input: say so before any worker starts.
   const design = await loadDesign(cfg.design);
   design.validate?.(cfg);
-  if (opts.dumpDir) {
-    try {
-      mkdirSync(opts.dumpDir, { recursive: true });
-    } catch (e) {
-      throw new ConfigError('dumpDir', opts.dumpDir, `a directory that can be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  }
   let state: SharedState;
   try {
     state = {
@@ -195,6 +190,10 @@ class Runner {
   private wake: () => void = () => {};
   private readonly stopped = new Promise<void>((r) => { this.wake = r; });
   private terminating = false;
+  /** A partial dump that could not be made consistent: removed once the workers are gone. */
+  private discardDump: string | undefined;
+  /** Records in each consumer's dump file, once the sink has closed the dump. */
+  private dumped: number[] | null | undefined;
   // Watchdog.
   private phase: Phase = 'init';
   private phaseSince = Date.now();
@@ -242,6 +241,7 @@ class Runner {
       if (done) return done;
       if (!this.stopping) this.stop({ actor: 'btsim', cause: 'internal: the run ended without a result' });
       const partial = await this.collectPartial();
+      await this.partialOutputs(partial);
       const fault = this.stopping!.fault;
       if (fault) throw new RunAbortedError(fault.message ?? `${fault.actor} failed: ${fault.cause}`, fault.actor, partial);
       return partial;
@@ -250,7 +250,35 @@ class Runner {
       if (progress) clearInterval(progress);
       signal?.removeEventListener('abort', onAbort);
       await this.terminateAll();
+      if (this.discardDump) discardDump(this.discardDump, this.cfg);
     }
+  }
+
+  /**
+   * A stopped run leaves its timeline and dump, marked partial. The dump is consistent only
+   * once the coordinator has handed over its final counts and the sink has written what
+   * they count; otherwise it is removed (after the workers are gone), and `result.dump`
+   * says why.
+   */
+  private async partialOutputs(result: RunResult): Promise<void> {
+    const { dumpDir, timelineFile } = this.opts;
+    if (timelineFile) writeTimeline(timelineFile, this.cfg, this.cpuResults, this.coordResult, false);
+    if (!dumpDir) return;
+    const coord = this.coordResult;
+    const sinkFailed = this.stopping!.fault?.actor === 'sink' || this.sink === undefined;
+    let records = this.dumped;
+    if (!records && coord && !sinkFailed) {
+      const deadline = Math.max(Date.now() + 300, this.stopping!.at + STOP_GRACE_MS);
+      records = await until(this.sink.closeDump(ringFinals(this.cfg, coord)).then((r) => r, () => undefined), deadline);
+    }
+    if (records) {
+      writeDescriptions(dumpDir, result, records);
+      result.dump = { dir: dumpDir, written: true, complete: false };
+      return;
+    }
+    this.discardDump = dumpDir;
+    const reason = !coord ? 'the coordinator did not hand over its final counts' : sinkFailed ? 'the sink, which writes it, failed' : 'the sink did not finish writing it in time';
+    result.dump = { dir: dumpDir, written: false, complete: false, reason };
   }
 
   /** The run as it goes when nothing fails: undefined as soon as it is stopping. */
@@ -292,18 +320,20 @@ class Runner {
     if (this.stopping) return undefined;
     // The checker may regenerate the whole workload here: no watchdog (errors still stop the run).
     this.enter('check');
-    const rings = cfg.consumers.map((s, k) =>
-      s.mode === 'ring'
-        ? { entries: coordResult.consumers[k]!.entries, overwritten: coordResult.consumers[k]!.overwritten, lostTotal: sumLost(coordResult.consumers[k]!.lost) }
-        : null,
-    );
+    const rings = ringFinals(cfg, coordResult);
+    const dumped = await this.call('sink', this.sink.closeDump(rings));
+    if (dumped === FAILED || this.stopping) return undefined;
+    this.dumped = dumped;
     const checks = await this.call('sink', this.sink.finish(rings));
     if (checks === FAILED || this.stopping) return undefined;
     await sinkRun;
     if (this.stopping) return undefined;
     const result = assemble(cfg, cpuResults, this.seenBranches(), coordResult, checks, Date.now() - this.t0, cpuResults.every((r) => !r.stopped));
-    if (this.opts.dumpDir) writeDescriptions(this.opts.dumpDir, result);
-    if (this.opts.timelineFile) writeTimeline(this.opts.timelineFile, cfg, cpuResults, coordResult);
+    if (this.opts.dumpDir) {
+      writeDescriptions(this.opts.dumpDir, result, dumped ?? []);
+      result.dump = { dir: this.opts.dumpDir, written: true, complete: true };
+    }
+    if (this.opts.timelineFile) writeTimeline(this.opts.timelineFile, cfg, cpuResults, coordResult, true);
     return result;
   }
 
@@ -627,20 +657,4 @@ function threadReports(stalls: ThreadStall[], cpus: (CpuResult | undefined)[]): 
     }
   }
   return [...by.values()].sort((a, b) => a.tid - b.tid);
-}
-
-function writeTimeline(file: string, cfg: SimConfig, cpus: CpuResult[], coord: CoordinatorResult): void {
-  const logs = [...cpus.map((r) => r.timeline ?? { events: [], dropped: 0 }), ...(coord.timeline ?? [])];
-  const threads = [
-    ...cpus.map((r) => ({ tid: r.id, name: `cpu${r.id}` })),
-    { tid: cfg.cpus, name: 'coordinator' },
-    ...(coord.timeline ?? []).slice(1).map((l) => ({ tid: l.events[0]?.tid ?? 0, name: `copier ${(l.events[0]?.tid ?? COPIER_TID_BASE) - COPIER_TID_BASE}` })),
-  ];
-  writeFileSync(file, JSON.stringify(timelineFile(threads, logs)) + '\n');
-}
-
-function writeDescriptions(dir: string, result: RunResult): void {
-  for (const c of result.consumers) {
-    writeFileSync(join(dir, `${c.id}.json`), JSON.stringify({ format: 'btsim.stream/1', recordBytes: 24, seed: result.seed, design: result.design, ...c }, null, 2) + '\n');
-  }
 }

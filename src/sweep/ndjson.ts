@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, readFileSync, statSync, truncateSync } from
 import { ConfigError } from '../model/errors.js';
 import type { RunResult } from '../run/result.js';
 import { pointKey, type GridPoint } from './grid.js';
+import { canonicalJson } from './params.js';
 
 export const SWEEP_SCHEMA = 'btsim.sweep/1';
 
@@ -93,18 +94,47 @@ export function appendLine(path: string, line: SweepLine): void {
   appendFileSync(path, JSON.stringify(line) + '\n');
 }
 
-/** Read several sweep files as one set of points: the first line of each key wins. */
-export function readSweepFiles(paths: string[], label: string): { lines: SweepLine[]; torn: string[]; duplicates: number } {
+/**
+ * Read several sweep files as one set of points: the first line of each key wins. They must
+ * be files of one sweep (the same shared settings): two points of one key run with other
+ * settings are not duplicates, and neither a merge nor a report may drop one for the other.
+ * `label` names the argument a file was given as, in errors; `refused` is the message of the
+ * file whose settings differ, given the file whose settings came first.
+ */
+export function readSweepFiles(
+  paths: string[],
+  label: string | ((path: string) => string),
+  refused: (first: string) => string,
+): { lines: SweepLine[]; torn: string[]; duplicates: number } {
   const byKey = new Map<string, SweepLine>();
   const torn: string[] = [];
   let duplicates = 0;
+  let base: string | undefined;
+  let baseFrom = '';
   for (const p of paths) {
-    const f = readSweepFile(p, label);
+    const name = typeof label === 'string' ? label : label(p);
+    const f = readSweepFile(p, name);
     if (f.tornTail) torn.push(p);
     for (const l of f.lines) {
+      const b = canonicalJson(l.base ?? {});
+      if (base === undefined) {
+        base = b;
+        baseFrom = p;
+      } else if (b !== base) {
+        throw new ConfigError(name, p, `${refused(baseFrom)} (${describeBaseDiff(JSON.parse(base) as Record<string, unknown>, l.base ?? {})})`);
+      }
       if (byKey.has(l.key)) duplicates++;
       else byKey.set(l.key, l);
     }
   }
   return { lines: [...byKey.values()], torn, duplicates };
+}
+
+/** The shared settings that differ, as "name: A there, B here" (at most three). */
+export function describeBaseDiff(there: Record<string, unknown>, here: Record<string, unknown>): string {
+  const names = [...new Set([...Object.keys(there), ...Object.keys(here)])].sort();
+  const diffs = names
+    .filter((n) => canonicalJson(there[n]) !== canonicalJson(here[n]))
+    .map((n) => `${n}: ${there[n] === undefined ? 'unset' : canonicalJson(there[n])} there, ${here[n] === undefined ? 'unset' : canonicalJson(here[n])} here`);
+  return diffs.slice(0, 3).join('; ') + (diffs.length > 3 ? '; ...' : '');
 }

@@ -10,8 +10,9 @@ import { ConfigError, RunAbortedError } from '../model/errors.js';
 import { loadDesign } from '../designs/load-design.js';
 import { memoryNeeded, run } from '../run/run.js';
 import { buildGrid, inShard, pointKey, type GridPoint, type Shard } from './grid.js';
-import { appendLine, readSweepFile, repairTail, SWEEP_SCHEMA, type SweepLine } from './ndjson.js';
+import { appendLine, describeBaseDiff, readSweepFile, repairTail, SWEEP_SCHEMA, type SweepLine } from './ndjson.js';
 import { canonicalJson, deletePath, setPath, type ParamAxis } from './params.js';
+import { checkOutputFile } from '../io/output-paths.js';
 
 export interface SweepSpec {
   /** Settings shared by every point (flags merged over a config file), as raw config input. */
@@ -137,7 +138,7 @@ export async function planSweep(spec: SweepSpec, rename?: (e: ConfigError) => Co
     for (const l of file.lines) {
       const have = canonicalJson(l.base ?? {});
       if (have !== want) {
-        throw new ConfigError('--out', spec.out, `a file of this sweep, or a new file: its points were run with other shared settings (${describeDiff(l.base ?? {}, base)})`);
+        throw new ConfigError('--out', spec.out, `a file of this sweep, or a new file: its points were run with other shared settings (${describeBaseDiff(l.base ?? {}, base)})`);
       }
       keys.add(l.key);
     }
@@ -146,16 +147,9 @@ export async function planSweep(spec: SweepSpec, rename?: (e: ConfigError) => Co
   return { base, gridSize: grid.length, points: planned.filter((p) => inShard(p.index, spec.shard)), designNames };
 }
 
-function describeDiff(there: Record<string, unknown>, here: Record<string, unknown>): string {
-  const names = [...new Set([...Object.keys(there), ...Object.keys(here)])].sort();
-  const diffs = names
-    .filter((n) => canonicalJson(there[n]) !== canonicalJson(here[n]))
-    .map((n) => `${n}: ${there[n] === undefined ? 'unset' : canonicalJson(there[n])} there, ${here[n] === undefined ? 'unset' : canonicalJson(here[n])} here`);
-  return diffs.slice(0, 3).join('; ') + (diffs.length > 3 ? '; ...' : '');
-}
-
 export async function sweep(spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepSummary> {
   const t0 = Date.now();
+  checkOutputFile('--out', spec.out, { regularOnly: true });
   const plan = await planSweep(spec, opts.renameError);
   const todoAll = plan.points.filter((p) => !p.done);
   const todo = spec.maxPoints !== undefined ? todoAll.slice(0, spec.maxPoints) : todoAll;

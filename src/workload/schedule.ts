@@ -15,7 +15,7 @@
  * Every CPU and every oracle stream walks this chain forward on its own (cheap: a few
  * operations per thread per epoch), so no actor ever asks another for the schedule.
  *
- * Gated threads (notify-resume, DESIGN.md §4). A thread whose thread-user continuous
+ * Gated threads (notify-resume, docs/domain-model.md §4). A thread whose thread-user continuous
  * consumer has a `callbackDelay` waits for that consumer in do_notify_resume: when the
  * consumer's buffer is full (its view's record count reaches a multiple of its size), the
  * thread blocks at its next return to user mode, and may be picked again only
@@ -294,7 +294,7 @@ export class Schedule {
     if (epoch >= 0 && this.prevBlockEpoch[tid - 1] === epoch) return this.prevBlockState[tid - 1]!;
     const rng = new Rng(hashKey(this.cfg.seed, 0x7e5, tid, epoch));
     const a = userAddress(rng, mmOf(tid, this.cfg), this.cfg);
-    // Before the trace every thread was preempted (DESIGN.md views: its first return closes no visible entry).
+    // Before the trace every thread was preempted (docs/domain-model.md §3, views: its first return closes no visible entry).
     const blocked = epoch >= 0 && rng.chance(0.5);
     return { pc: a.lo, pcHi: a.hi, kind: blocked ? syscallKind(this.cfg) : EntryKind.INTERRUPT };
   }

@@ -52,13 +52,27 @@ export class TraceWorkload {
     this.rng = new Rng(hashKey(cfg.seed, 0x7ace, cpu));
   }
 
-  /** Events the trace gives before it ends (its natural length; reads the whole file). */
-  static measure(cfg: SimConfig, cpu: number): number {
+  /**
+   * Events the trace gives before it ends (its natural length; reads the whole file), or
+   * null once `signal` is aborted. A long trace takes seconds to read: it gives way to the
+   * event loop every 20 ms, so a Ctrl-C is seen at once.
+   */
+  static async measure(cfg: SimConfig, cpu: number, signal?: AbortSignal): Promise<number | null> {
     const w = new TraceWorkload(cfg, cpu, Infinity);
-    let n = 0;
-    while (w.nextEvent(true)) n++;
-    w.close();
-    return n;
+    try {
+      let n = 0;
+      let since = Date.now();
+      while (w.nextEvent(true)) {
+        if ((++n & 0x3fff) === 0 && Date.now() - since >= 20) {
+          await new Promise((r) => setImmediate(r));
+          if (signal?.aborted) return null;
+          since = Date.now();
+        }
+      }
+      return n;
+    } finally {
+      w.close();
+    }
   }
 
   close(): void {

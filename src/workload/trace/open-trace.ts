@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream, closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { ConfigError } from '../../model/errors.js';
@@ -40,6 +41,20 @@ export interface TraceCounts {
 
 const ACCEPTED = 'qemu:FILE or perf-script:FILE, FILE an existing trace file (plain or gzip-compressed)';
 
+/**
+ * A compressed trace is unpacked into a temporary file (the readers are synchronous and each
+ * actor reads its own copy): past this size it would fill the temporary directory. An
+ * uncompressed trace is read where it is, whatever its size.
+ */
+export const MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024;
+
+export interface PrepareOptions {
+  /** Stop unpacking at once (the temporary file is removed); the promise rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** Default MAX_UNPACKED_BYTES. */
+  maxUnpackedBytes?: number;
+}
+
 /** Temporary directories not cleaned up yet, removed at exit whatever happens. */
 const pendingTemps = new Set<string>();
 let exitHookInstalled = false;
@@ -59,7 +74,7 @@ function removeTemp(dir: string): void {
  * whatever its name) is decompressed by streaming into a temporary file. Bad specs, missing
  * files and corrupt gzip data are ConfigErrors naming `--workload`.
  */
-export async function prepareTrace(spec: string): Promise<PreparedTrace> {
+export async function prepareTrace(spec: string, opts: PrepareOptions = {}): Promise<PreparedTrace> {
   const m = /^(qemu|perf-script):(.+)$/.exec(spec);
   if (m === null) throw new ConfigError('--workload', spec, ACCEPTED);
   const format = m[1] as TraceFormat;
@@ -89,13 +104,32 @@ export async function prepareTrace(spec: string): Promise<PreparedTrace> {
     });
   }
   const path = join(dir, 'trace');
+  const max = opts.maxUnpackedBytes ?? MAX_UNPACKED_BYTES;
+  let unpacked = 0;
+  const cap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      unpacked += chunk.length;
+      if (unpacked > max) done(new TooLarge());
+      else done(null, chunk);
+    },
+  });
   try {
-    await pipeline(createReadStream(file), createGunzip(), createWriteStream(path));
+    await pipeline(createReadStream(file), createGunzip(), cap, createWriteStream(path), { signal: opts.signal });
   } catch (e) {
     removeTemp(dir);
+    if ((e as Error).name === 'AbortError') throw e;
+    if (e instanceof TooLarge) {
+      throw new ConfigError('--workload', spec, `a compressed trace that unpacks to at most ${fmtBytes(max)} (it unpacks to more; give it uncompressed: an uncompressed trace is read in place, whatever its size)`);
+    }
     throw new ConfigError('--workload', spec, `${ACCEPTED}; ${JSON.stringify(file)} is not valid gzip data (${(e as Error).message})`);
   }
   return { format, path, cleanup: () => removeTemp(dir), source: file };
+}
+
+class TooLarge extends Error {}
+
+function fmtBytes(n: number): string {
+  return n >= 1024 * 1024 * 1024 ? `${n / 1024 / 1024 / 1024} GiB` : n >= 1024 * 1024 ? `${n / 1024 / 1024} MiB` : `${n} bytes`;
 }
 
 function readHead(file: string, n: number): Buffer {

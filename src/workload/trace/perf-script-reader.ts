@@ -1,5 +1,5 @@
 import { LineReader } from './line-reader.js';
-import { TraceFormatError } from './trace-error.js';
+import { MixedThreadsError, TraceFormatError } from './trace-error.js';
 import type { TraceEvent, TraceReader } from './trace-event.js';
 
 /**
@@ -25,11 +25,18 @@ import type { TraceEvent, TraceReader } from './trace-event.js';
  * (`PERF_RECORD_MMAP2 ...`, from --show-mmap-events and the like) are skipped; any other line
  * is a TraceFormatError. Not supported: callchains printed under the sample (-G off), srcline
  * and brstack columns.
+ *
+ * A trace is one thread: where the thread can be told (the column just before `[CPU]`, or
+ * before the time when there is no CPU column; `PID/TID` as well), a sample of another
+ * thread than the first is refused (MixedThreadsError). Without either column (`-F ip,addr`)
+ * the file is taken as one thread.
  */
 export class PerfScriptReader implements TraceReader {
   private readonly lines: LineReader;
   private readonly name: string;
   private done = false;
+  /** The thread of the first sample that names one. */
+  private tid: number | null = null;
 
   /**
    * @param path an uncompressed `perf script` output (see `prepareTrace` for gzip-compressed ones)
@@ -52,6 +59,11 @@ export class PerfScriptReader implements TraceReader {
         const t = line.trimStart();
         if (t === '' || t.startsWith('#') || SIDEBAND_RE.test(t)) continue;
         throw this.error(this.lines.lineNo, 'a branch sample line "[COMM TID [CPU] TIME: PERIOD EVENT:] FROM [SYM] [(DSO)] => TO [SYM] [(DSO)]"', line);
+      }
+      const tid = sampleTid(line.slice(0, arrow));
+      if (tid !== null) {
+        if (this.tid === null) this.tid = tid;
+        else if (tid !== this.tid) throw new MixedThreadsError(this.name, this.lines.lineNo, this.tid, tid);
       }
       const from = sourceAddress(line.slice(0, arrow));
       const to = targetAddress(line.slice(arrow + 2));
@@ -83,6 +95,18 @@ function hex(tok: string): bigint {
 
 function isSymbolish(tok: string): boolean {
   return tok.includes('+0x') || tok.startsWith('(') || (tok.startsWith('[') && !CPU_RE.test(tok));
+}
+
+const TIME_RE = /^\d+\.\d+:$/;
+const TID_RE = /^(?:\d+\/)?(\d+)$/;
+
+/** The thread of a sample line (the text before "=>"), or null when it has no such column. */
+function sampleTid(left: string): number | null {
+  const toks = left.trim().split(/\s+/);
+  let anchor = toks.findIndex((t) => CPU_RE.test(t));
+  if (anchor === -1) anchor = toks.findIndex((t) => TIME_RE.test(t));
+  const m = anchor > 0 ? TID_RE.exec(toks[anchor - 1]!) : null;
+  return m ? Number(m[1]) : null;
 }
 
 /** The source address in the text before "=>", or null when there is none. */

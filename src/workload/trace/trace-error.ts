@@ -25,6 +25,20 @@ export class TraceFormatError extends ConfigError {
   }
 }
 
+/**
+ * A `perf script` file with samples of more than one thread. Each trace is one task on its
+ * own CPU, and interleaving several threads into one task would make a program no thread
+ * ran; so the file is refused, and the message says how to split it.
+ */
+export class MixedThreadsError extends TraceFormatError {
+  override name = 'MixedThreadsError';
+  constructor(file: string, line: number, readonly firstTid: number, readonly tid: number) {
+    super(file, line, 'perf-script', `samples of one thread (the first are of thread ${firstTid})`);
+    this.message = `--workload perf-script:${file}: line ${line}: a sample of thread ${tid}, after samples of thread ${firstTid}: ` +
+      'expected one thread per trace; split the file with perf script --tid=TID, one --workload each';
+  }
+}
+
 const FORMAT_NAMES = {
   qemu: 'QEMU -d in_asm,exec,nochain,strace log',
   'perf-script': 'perf script branch',
