@@ -27,7 +27,8 @@ describe('--help states the defaults a run with no flags uses', () => {
     expect(numeric.length).toBeGreaterThan(8);
     for (const f of numeric) {
       // callbackDelay is absent when 0; per-CPU fields (format) resolve to one value per CPU.
-      const v = dflt[f.field] ?? 0;
+      // A dotted field (costs.branchNs) is read inside its object.
+      const v = f.field.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], dflt) ?? 0;
       expect(Array.isArray(v) ? [...new Set(v)] : [v], f.flag).toEqual([Number(f.dflt)]);
     }
   });

@@ -23,6 +23,7 @@ import { ContinuousWriter, ConsumerWriter, RingWriter, type ConsumerCounters } f
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import { TimelineLog, type TraceEvent } from '../model/timeline.js';
 import { BtsimError } from '../model/errors.js';
+import { LossCause } from '../model/constants.js';
 import { recordWords } from '../model/hw-record.js';
 import { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE, type PendingLoss } from '../frontend/cpu-core.js';
 import { ModelLoop, spend, type ModelHost } from './model/model-loop.js';
@@ -176,9 +177,11 @@ export class Coordinator implements DesignContext, ModelHost {
         self.swaps[cpu]!++;
       },
       *disable(cpu, cause) {
-        // The cause code is 8 bits in the LOSS record; 0 means none.
-        if (!Number.isInteger(cause) || cause < 1 || cause > 255) {
-          throw new BtsimError(`design ${self.design.name}: ds.disable(cpu, cause) takes a cause code from 1 to 255, got ${cause}`);
+        // The cause code is 8 bits in the LOSS record. A design's are its own (16-254) or the
+        // two that name what designs do; the others belong to the hardware (3), the consumers
+        // (4, 5) or mean "overwritten" (255), which rings would not count as lost.
+        if (!Number.isInteger(cause) || !(cause === LossCause['tracing-suspended'] || cause === LossCause['no-spare-buffer'] || (cause >= 16 && cause <= 254))) {
+          throw new BtsimError(`design ${self.design.name}: ds.disable(cpu, cause) takes 1 (tracing-suspended), 2 (no-spare-buffer) or a cause code of its own from 16 to 254, got ${String(cause)}`);
         }
         yield* mem.store(w(cpu, DS_CAUSE), cause);
         yield* mem.store(w(cpu, DS_ENABLED), 0);
@@ -325,7 +328,7 @@ export class Coordinator implements DesignContext, ModelHost {
   *flushSteps(cpu: number): Step {
     yield* this.flushWork(cpu);
     yield spend(this.cfg.costs.flushNs) as never;
-    this.release(cpu);
+    yield* this.release(cpu);
   }
 
   takeHeld(cpu: number): boolean {
@@ -526,7 +529,7 @@ export class Coordinator implements DesignContext, ModelHost {
     if (this.inlineDeferred) this.runDeferred(cpu);
     if (this.queues[cpu]!.items.length > 0) return false;
     yield* this.flushWork(cpu);
-    this.release(cpu);
+    yield* this.release(cpu);
     return true;
   }
 
@@ -535,20 +538,27 @@ export class Coordinator implements DesignContext, ModelHost {
     const mem = this.mem;
     const buffer = yield* mem.load(cpuWord(cpu, DS_BASE));
     const count = yield* mem.load(cpuWord(cpu, DS_INDEX));
-    if (this.model) yield* this.drainSteps(cpu, buffer, count);
-    else this.drainNow(cpu, buffer, count);
+    // A circular buffer is drained in order when the CPU leaves circular mode (drainCircular);
+    // a hand-over before that carries counts only.
+    const circular = (yield* mem.load(cpuWord(cpu, DS_CIRCULAR))) === 1;
+    if (!circular && this.model) yield* this.drainSteps(cpu, buffer, count);
+    else if (!circular) this.drainNow(cpu, buffer, count);
     for (const [cause, tid, klass, cnt] of yield* this.readMailbox(cpu)) this.splay.loss(cpu, klass, cause, tid, cnt);
     this.splay.emitMarkers();
   }
 
-  /** The flushed thread may run elsewhere now (tid 0: a hand-over of losses only, or not the last part). */
-  private release(cpu: number): void {
-    const ctl = this.mem.words;
-    const tid = Atomics.load(ctl, cpuWord(cpu, FLUSH_TID));
-    const epoch = Atomics.load(ctl, cpuWord(cpu, FLUSH_EPOCH));
+  /**
+   * The flushed thread may run elsewhere now (tid 0: a hand-over of losses only, or not the
+   * last part). A protocol step: the explorer wakes a CPU waiting for the release only on a
+   * notify it performs.
+   */
+  private *release(cpu: number): Step {
+    const mem = this.mem;
+    const tid = yield* mem.load(cpuWord(cpu, FLUSH_TID));
+    const epoch = yield* mem.load(cpuWord(cpu, FLUSH_EPOCH));
     if (tid > 0) {
-      Atomics.store(ctl, this.layout.relBase + tid, epoch + 1);
-      Atomics.notify(ctl, this.layout.relBase + tid);
+      yield* mem.store(this.layout.relBase + tid, epoch + 1);
+      yield* mem.notify(this.layout.relBase + tid);
       this.model?.releasedThread(tid, epoch);
     }
     this.flushes++;

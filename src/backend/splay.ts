@@ -29,6 +29,7 @@ interface CpuSplay {
   kernelKind: number;
   /** Kernel PC of the return to user announced by RET_SRC (BTS_OFF_USR). */
   retSrc: number;
+  retSrcHi: number;
   cpuAll: ConsumerWriter[];
   cpuKernel: ConsumerWriter[];
   /** For the current thread: every branch / kernel view / user view. */
@@ -58,7 +59,7 @@ export class Splay {
     this.slotWords = slotWordsFor(cfg.bufferRecords);
     this.hideUserPc = cfg.userPc === 'hide';
     this.cpus = Array.from({ length: cfg.cpus }, () => ({
-      tid: 0, kernelKind: 0, retSrc: 0, cpuAll: [], cpuKernel: [], full: [], kernel: [], user: [],
+      tid: 0, kernelKind: 0, retSrc: 0, retSrcHi: 0, cpuAll: [], cpuKernel: [], full: [], kernel: [], user: [],
     }));
     const add = (m: Map<number, ConsumerWriter[]>, tid: number, w: ConsumerWriter) => {
       const l = m.get(tid);
@@ -108,7 +109,7 @@ export class Splay {
         tHi = widenAddressHi(tLo);
       }
       if (fLo === ESCAPE && fHi === ESCAPE) {
-        this.annotation(cpu, st, fl, tLo, w === 6 ? tHi : 0);
+        this.annotation(cpu, st, fl, tLo, tHi);
         continue;
       }
       const full = st.full;
@@ -242,11 +243,12 @@ export class Splay {
         break;
       case ANN_RET_SRC:
         st.retSrc = payload;
+        st.retSrcHi = payloadHi;
         break;
       case ANN_RETURN:
         for (const c of st.kernel) {
-          if (this.hideUserPc) c.push(st.retSrc, 0xffff_ffff, PseudoPc.USER, PSEUDO_HI, 0, 0);
-          else c.push(st.retSrc, 0xffff_ffff, payload, payloadHi, 0, 0);
+          if (this.hideUserPc) c.push(st.retSrc, st.retSrcHi, PseudoPc.USER, PSEUDO_HI, 0, 0);
+          else c.push(st.retSrc, st.retSrcHi, payload, payloadHi, 0, 0);
         }
         st.kernelKind = 0;
         break;

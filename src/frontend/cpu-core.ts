@@ -287,7 +287,8 @@ export class CpuCore {
           if (this.reserve(slots)) {
             if (store) this.branch(rec, o, lossClass(t, aux[i]!));
             if (synth) {
-              this.put(ESCAPE, annFlags(ANN_RET_SRC, 0, 0, 0), rec[o]!, 0);
+              // The return's source, high word included (the 32-bit format widens it back).
+              this.put(ESCAPE, annFlags(ANN_RET_SRC, 0, 0, 0), rec[o]!, rec[o + 1]!);
               this.put(ESCAPE, annFlags(ANN_RETURN, 0, 0, 0), rec[o + 2]!, rec[o + 3]!);
             }
           } else this.drop(lossClass(t, aux[i]!), -1, store === 1);
@@ -420,9 +421,12 @@ export class CpuCore {
     const mem = this.mem;
     const id = this.id;
     const entries = [...this.pending];
-    if (entries.length > MAIL_ENTRIES) throw new Error(`internal: ${entries.length} overwrite counts do not fit the mailbox`);
     this.pending.clear();
     this.hadDrop = false;
+    // More counts than the exit's mailbox holds: the rest go first, as loss-only hand-overs
+    // (they all describe records older than the buffer's oldest survivor, so their markers
+    // come first either way; the coordinator does not drain a circular buffer at a flush).
+    if (entries.length > MAIL_ENTRIES && !(yield* this.handOverCounts(entries.splice(MAIL_ENTRIES), 0, 0))) return;
     yield* this.writeMailbox(entries);
     yield* mem.store(cpuWord(id, MAIL_N), entries.length);
     const oldest = this.wrapped ? (this.idx >= this.absMax ? 0 : this.idx) : 0;
@@ -599,10 +603,15 @@ export class CpuCore {
    * `tid` (> 0) is released with the last part: it may then run on another CPU.
    */
   private *handOver(tid: number, epoch: number): Generator<Op, boolean, unknown> {
+    const entries = [...this.pending];
+    this.pending.clear();
+    return yield* this.handOverCounts(entries, tid, epoch);
+  }
+
+  /** handOver() of these counts (in parts of MAIL_ENTRIES). */
+  private *handOverCounts(entries: [number, number][], tid: number, epoch: number): Generator<Op, boolean, unknown> {
     const mem = this.mem;
     const id = this.id;
-    let entries = [...this.pending];
-    this.pending.clear();
     do {
       const part = entries.slice(0, MAIL_ENTRIES);
       entries = entries.slice(MAIL_ENTRIES);
