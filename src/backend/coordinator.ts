@@ -212,6 +212,12 @@ export class Coordinator implements DesignContext, ModelHost {
   private *program(cpu: number, buffer: number, circular = false): Step {
     const mem = this.mem;
     const b = this.cfg.cpuBuffers[cpu]!;
+    // Host clock: take the crossing time before DS_ENABLED = 1. The CPU writes it when it
+    // crosses, which it cannot do on this buffer before it sees tracing on; read after, it
+    // could be the fresh buffer's crossing, taken for this one's.
+    const slot = cpu * CPU_STAT_STRIDE + CPU_STAT_CROSSED_NS;
+    const crossed = this.model ? 0 : this.stats[slot]!;
+    if (crossed > 0) this.stats[slot] = 0;
     yield* mem.store(cpuWord(cpu, DS_CIRCULAR), circular ? 1 : 0);
     yield* mem.store(cpuWord(cpu, DS_BASE), buffer);
     yield* mem.store(cpuWord(cpu, DS_INDEX), 0);
@@ -232,12 +238,7 @@ export class Coordinator implements DesignContext, ModelHost {
       return;
     }
     // Re-armed: the overflow service latency runs from the CPU's threshold crossing to here.
-    const slot = cpu * CPU_STAT_STRIDE + CPU_STAT_CROSSED_NS;
-    const crossed = this.stats[slot]!;
-    if (crossed > 0) {
-      this.latencyNs.push(Number(process.hrtime.bigint()) - crossed);
-      this.stats[slot] = 0;
-    }
+    if (crossed > 0) this.latencyNs.push(Number(process.hrtime.bigint()) - crossed);
   }
 
   /** Before any CPU starts: buffer c on CPU c, the spares in the free pool (staging buffers stay out). */
@@ -539,10 +540,12 @@ export class Coordinator implements DesignContext, ModelHost {
     const buffer = yield* mem.load(cpuWord(cpu, DS_BASE));
     const count = yield* mem.load(cpuWord(cpu, DS_INDEX));
     // A circular buffer is drained in order when the CPU leaves circular mode (drainCircular);
-    // a hand-over before that carries counts only.
+    // a hand-over before that carries counts only. With tracing off the buffer named in
+    // DS_BASE is the design's (layout.ts): it may already be in the pool or on another CPU.
     const circular = (yield* mem.load(cpuWord(cpu, DS_CIRCULAR))) === 1;
-    if (!circular && this.model) yield* this.drainSteps(cpu, buffer, count);
-    else if (!circular) this.drainNow(cpu, buffer, count);
+    const off = (yield* mem.load(cpuWord(cpu, DS_ENABLED))) === 0;
+    if (!circular && !off && this.model) yield* this.drainSteps(cpu, buffer, count);
+    else if (!circular && !off) this.drainNow(cpu, buffer, count);
     for (const [cause, tid, klass, cnt] of yield* this.readMailbox(cpu)) this.splay.loss(cpu, klass, cause, tid, cnt);
     this.splay.emitMarkers();
   }
@@ -708,7 +711,8 @@ export class Coordinator implements DesignContext, ModelHost {
     for (let c = 0; c < this.cfg.cpus; c++) {
       const buffer = Atomics.load(this.mem.words, cpuWord(c, DS_BASE));
       const count = Atomics.load(this.mem.words, cpuWord(c, DS_INDEX));
-      this.drainNow(c, buffer, count);
+      // Tracing off: the buffer is the design's, which drained it (or not: its fault, seen).
+      if (Atomics.load(this.mem.words, cpuWord(c, DS_ENABLED)) === 1) this.drainNow(c, buffer, count);
       for (const p of pending[c] ?? []) this.splay.loss(c, p.klass, p.cause, p.tid, p.count);
       this.splay.emitMarkers();
     }

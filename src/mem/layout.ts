@@ -57,7 +57,11 @@
  *    and may install another buffer (DS_BASE, DS_INDEX, DS_ABSMAX, DS_THRESHOLD) or turn
  *    tracing off (DS_CAUSE, then DS_ENABLED = 0). It stores PMI_ACK last; the CPU, which
  *    waits until PMI_ACK >= its request (never ==), then reloads the DS words.
- *  - While DS_ENABLED = 0 the CPU writes nothing and only counts what it drops. Whoever
+ *  - While DS_ENABLED = 0 the CPU writes nothing and only counts what it drops, and the
+ *    buffer DS_BASE still names belongs to the design that turned tracing off (ds.disable
+ *    hands it over): the design drains it (usually from deferred work) and may give it back
+ *    to the pool while DS_BASE still names it, so the coordinator never drains a CPU's DS
+ *    area while its tracing is off (not at a flush, not at the end). Whoever
  *    re-enables stores the DS words first and DS_ENABLED = 1 last; the CPU loads
  *    DS_ENABLED at each batch boundary and, seeing 1, reloads the DS words. (Atomics are
  *    sequentially consistent: the stores before the flag are visible after it.)
