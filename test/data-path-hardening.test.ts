@@ -31,3 +31,19 @@ describe('ds.disable takes the causes a design may give (item 8)', () => {
     expect(lines[0]).toContain('takes 1 (tracing-suspended), 2 (no-spare-buffer) or a cause code of its own from 16 to 254, got 255');
   });
 });
+
+describe('compare keeps what it finished (item 9)', () => {
+  it('a design that fails shows as FAILED beside the finished rows; empty or repeated entries are refused', async () => {
+    const r = await runCli(['compare', '--designs', `spare-swap,${fixture('throwing-design.mjs')},irq-copy`, '--branches', '20000', '--buffer-records', '256']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/spare-swap .* holds/);
+    expect(r.stdout).toMatch(/throwing-design\.mjs .* FAILED/);
+    expect(r.stdout).toMatch(/irq-copy .* holds/);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringContaining('design "throws-on-overflow" failed')]);
+    for (const list of ['spare-swap,,irq-copy', 'spare-swap,spare-swap']) {
+      const bad = await runCli(['compare', '--designs', list]);
+      expect(bad.code, list).toBe(2);
+      expect(bad.stderr.trim().split('\n'), list).toHaveLength(1);
+    }
+  });
+});

@@ -9,7 +9,8 @@ import { loadDesign } from '../src/designs/load-design.js';
 import type { WorkerData } from '../src/run/shared-state.js';
 import type { PendingLoss } from '../src/frontend/cpu-core.js';
 import type { CopyDone, CopyTask } from './copier.js';
-import type { DesignContext, Step, SwapDesign } from '../src/designs/design.js';
+import type { SwapDesign } from '../src/designs/design.js';
+import { guardDesign } from '../src/designs/design-guard.js';
 import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat } from '../src/run/shared-state.js';
 import { coordinatorFaultMs, markFault } from '../src/run/test-hooks.js';
 
@@ -33,66 +34,23 @@ function copierPool(): Copier {
 }
 
 /**
- * The design, guarded. An error it throws (in onOverflow or in its deferred work) comes out
- * named DesignError, so the main thread blames the design rather than the coordinator; and
- * while its code runs, a stats word says so, so the watchdog can name a design that never
- * returns. The flag is set around each step only: deferred work waiting for a copier is not
- * "in the design".
+ * The design, guarded (design-guard.ts); while its code runs a stats word says so, so the
+ * watchdog can name a design that never returns. The flag is set around each step only:
+ * deferred work waiting for a copier is not "in the design".
  */
 function guarded(d: SwapDesign): SwapDesign {
   const stats = new Float64Array(state.stats);
   const inWord = coordStat(state.cfg.cpus, COORD_STAT_IN_DESIGN);
   const cpuWord = coordStat(state.cfg.cpus, COORD_STAT_DESIGN_CPU);
-  const fault = (e: unknown, where: string): Error => {
-    const err = new Error(`in ${where}: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
-    err.name = 'DesignError';
-    return err;
-  };
-  function* guard<T>(kind: 1 | 2, cpu: number, where: string, start: () => Step<T>): Step<T> {
-    let gen: Step<T>;
-    try {
-      gen = start();
-    } catch (e) {
-      throw fault(e, where);
-    }
-    if (typeof (gen as Partial<Step<T>> | undefined)?.next !== 'function') {
-      throw fault(new Error('it did not return a generator (declare it as a generator function: *onOverflow(ctx, cpu))'), where);
-    }
-    let input: unknown;
-    for (;;) {
-      stats[inWord] = kind;
+  return guardDesign(d, {
+    enter(place, cpu) {
+      stats[inWord] = place;
       stats[cpuWord] = cpu;
-      let r: IteratorResult<unknown, T>;
-      try {
-        r = gen.next(input);
-      } catch (e) {
-        throw fault(e, where);
-      } finally {
-        stats[inWord] = 0;
-      }
-      if (r.done) return r.value;
-      input = yield r.value as never;
-    }
-  }
-  return {
-    name: d.name,
-    description: d.description,
-    ...(d.pinsConsumerBuffers ? { pinsConsumerBuffers: true } : {}),
-    validate: d.validate?.bind(d),
-    *onOverflow(ctx: DesignContext, cpu: number): Step {
-      // Deferred work the design queues is guarded too; everything else is the coordinator's.
-      const inner = new Proxy(ctx, {
-        get(target, prop) {
-          if (prop === 'defer') {
-            return (c: number, work: () => Step) => target.defer(c, () => guard(2, c, `deferred work (cpu ${c})`, work));
-          }
-          const v: unknown = Reflect.get(target, prop, target);
-          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-        },
-      });
-      yield* guard(1, cpu, `onOverflow (cpu ${cpu})`, () => d.onOverflow(inner, cpu));
     },
-  };
+    leave() {
+      stats[inWord] = 0;
+    },
+  });
 }
 
 serve({

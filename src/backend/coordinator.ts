@@ -16,13 +16,13 @@ import {
   DS_CIRCULAR, DS_MODE, DS_SYNC, DS_TID, DS_WRAPPED,
 } from '../mem/layout.js';
 import { runSync, type Op, type SharedMem } from '../mem/shared-mem.js';
-import type { CircularExit, CopyOp, DesignContext, Step, SwapDesign } from '../designs/design.js';
+import type { CircularExit, CopyOp, DesignContext, PoolOps, Step, SwapDesign } from '../designs/design.js';
 import { FreePool } from './free-pool.js';
 import { Splay } from './splay.js';
 import { ContinuousWriter, ConsumerWriter, RingWriter, type ConsumerCounters } from '../consumers/writers.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import { TimelineLog, type TraceEvent } from '../model/timeline.js';
-import { BtsimError } from '../model/errors.js';
+import { BtsimError, DesignError } from '../model/errors.js';
 import { LossCause } from '../model/constants.js';
 import { recordWords } from '../model/hw-record.js';
 import { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE, type PendingLoss } from '../frontend/cpu-core.js';
@@ -91,7 +91,26 @@ export class Coordinator implements DesignContext, ModelHost {
   get designName(): string {
     return this.design.name;
   }
-  readonly pool: FreePool;
+  readonly pool: PoolOps;
+
+  /** A CPU id a design gave, checked (the guard names the design). */
+  cpuId(what: string, cpu: number): number {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.cfg.cpus) throw new BtsimError(`${what}: cpu ${String(cpu)} is not a CPU id (0 to ${this.cfg.cpus - 1})`);
+    return cpu;
+  }
+
+  /** A buffer id a design gave: a hardware buffer (staging buffers too, where `staging`). */
+  bufferId(what: string, buffer: number, staging = false): number {
+    const n = this.cfg.cpus + this.cfg.spares + (staging ? this.cfg.cpus : 0);
+    if (!Number.isInteger(buffer) || buffer < 0 || buffer >= n) throw new BtsimError(`${what}: buffer ${String(buffer)} is not a buffer id (0 to ${n - 1})`);
+    return buffer;
+  }
+
+  private recordCount(what: string, cpu: number, count: number): number {
+    const max = this.cfg.cpuBuffers[cpu]!.records;
+    if (!Number.isInteger(count) || count < 0 || count > max) throw new BtsimError(`${what}: count ${String(count)} is not a record count of cpu ${cpu}'s buffers (0 to ${max})`);
+    return count;
+  }
   readonly ds: DesignContext['ds'];
   readonly words: DesignContext['words'];
   /** CPUs whose interrupt the design holds past onOverflow (it acknowledges them itself). */
@@ -138,7 +157,14 @@ export class Coordinator implements DesignContext, ModelHost {
     opts: CoordinatorOptions = {},
   ) {
     this.inlineDeferred = opts.inlineDeferred ?? true;
-    this.pool = new FreePool(mem, layout);
+    const pool = new FreePool(mem, layout);
+    this.pool = {
+      pop: () => pool.pop(),
+      push: (buffer: number) => {
+        this.bufferId('ctx.pool.push', buffer);
+        return pool.push(buffer);
+      },
+    };
     this.timeline = cfg.timelineOriginNs
       ? new TimelineLog(cfg.cpus, cfg.timelineOriginNs, undefined, cfg.clock === 'model' && opts.clock ? () => this.now / 1000 : undefined)
       : null;
@@ -168,11 +194,13 @@ export class Coordinator implements DesignContext, ModelHost {
     this.flushAcked = new Array(cfg.cpus).fill(0);
     this.swaps = new Array(cfg.cpus).fill(0);
     const self = this;
-    const w = (cpu: number, f: number) => cpuWord(cpu, f);
+    // Every operation checks its CPU id: a design's out-of-range id must not reach another word.
+    const w = (cpu: number, f: number) => cpuWord(self.cpuId('ctx.ds', cpu), f);
     this.ds = {
       *base(cpu) { return yield* mem.load(w(cpu, DS_BASE)); },
       *index(cpu) { return yield* mem.load(w(cpu, DS_INDEX)); },
       *install(cpu, buffer) {
+        self.bufferId('ctx.ds.install', buffer);
         yield* self.program(cpu, buffer);
         self.swaps[cpu]!++;
       },
@@ -181,16 +209,18 @@ export class Coordinator implements DesignContext, ModelHost {
         // two that name what designs do; the others belong to the hardware (3), the consumers
         // (4, 5) or mean "overwritten" (255), which rings would not count as lost.
         if (!Number.isInteger(cause) || !(cause === LossCause['tracing-suspended'] || cause === LossCause['no-spare-buffer'] || (cause >= 16 && cause <= 254))) {
-          throw new BtsimError(`design ${self.design.name}: ds.disable(cpu, cause) takes 1 (tracing-suspended), 2 (no-spare-buffer) or a cause code of its own from 16 to 254, got ${String(cause)}`);
+          throw new BtsimError(`ds.disable(cpu, cause) takes 1 (tracing-suspended), 2 (no-spare-buffer) or a cause code of its own from 16 to 254, got ${String(cause)}`);
         }
         yield* mem.store(w(cpu, DS_CAUSE), cause);
         yield* mem.store(w(cpu, DS_ENABLED), 0);
       },
       *enable(cpu, buffer) {
+        self.bufferId('ctx.ds.enable', buffer);
         yield* self.program(cpu, buffer);
       },
       *circular(cpu) { return (yield* mem.load(w(cpu, DS_CIRCULAR))) === 1; },
       *installCircular(cpu, buffer) {
+        self.bufferId('ctx.ds.installCircular', buffer);
         yield* self.program(cpu, buffer, true);
         self.swaps[cpu]!++;
       },
@@ -252,6 +282,9 @@ export class Coordinator implements DesignContext, ModelHost {
   }
 
   drain(cpu: number, buffer: number, count: number): Step {
+    this.cpuId('ctx.drain', cpu);
+    this.bufferId('ctx.drain', buffer, true);
+    this.recordCount('ctx.drain', cpu, count);
     // A generator does nothing until it is run: a design that forgot `yield*` would drain
     // nothing, silently. Remember each drain until it starts; checkDrains() refuses leftovers.
     const token = {};
@@ -268,7 +301,7 @@ export class Coordinator implements DesignContext, ModelHost {
   private checkDrains(): void {
     if (this.unstartedDrains.size > 0) {
       this.unstartedDrains.clear();
-      throw new BtsimError(`design ${this.design.name} called ctx.drain() without yield*: nothing was drained`);
+      throw new DesignError(this.design.name, 'in a step that called ctx.drain() without yield*: nothing was drained');
     }
   }
 
@@ -313,6 +346,8 @@ export class Coordinator implements DesignContext, ModelHost {
   }
 
   defer(cpu: number, work: () => Step): void {
+    this.cpuId('ctx.defer', cpu);
+    if (typeof work !== 'function') throw new BtsimError(`ctx.defer: the work must be a generator function, got ${typeof work}`);
     if (this.model) this.model.defer(cpu, work);
     else this.queues[cpu]!.items.push({ gen: work(), resume: undefined, waiting: false });
   }
@@ -362,6 +397,9 @@ export class Coordinator implements DesignContext, ModelHost {
   }
 
   *copy(cpu: number, buffer: number, count: number): Step<number> {
+    this.cpuId('ctx.copy', cpu);
+    this.bufferId('ctx.copy', buffer);
+    this.recordCount('ctx.copy', cpu, count);
     return (yield { op: 'copy', cpu, buffer, count }) as number;
   }
 

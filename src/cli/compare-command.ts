@@ -1,6 +1,7 @@
 /** `btsim compare`: the same seeded workload under each design, one row per design. */
 import type { Command } from 'commander';
-import { ConfigError } from '../model/errors.js';
+import { ConfigError, RunAbortedError } from '../model/errors.js';
+import { parseDesigns } from '../sweep/grid.js';
 import { resolveConfig } from '../model/config.js';
 import { run } from '../run/run.js';
 import type { RunResult } from '../run/result.js';
@@ -28,7 +29,7 @@ export function formatCompare(results: RunResult[]): string {
     model ? fmtNs(r.cpus.reduce((a, x) => a + Object.values(x.tracingOffNs).reduce((p, q) => p + q, 0), 0)) : fmtNum(r.host.branchesPerSec),
     fmtNs(r.coordinator.serviceP50Ns),
     fmtNs(r.coordinator.serviceP99Ns),
-    !r.complete ? 'incomplete' : r.ok ? 'holds' : 'BROKEN',
+    'error' in r ? 'FAILED' : !r.complete ? 'incomplete' : r.ok ? 'holds' : 'BROKEN',
   ]);
   const cols = ['design', 'lost', 'lost by cause', 'CPU stall', model ? 'tracing off' : 'branches/s (host)', 'service p50', 'service p99', 'accounting'];
   return head + `, ${model ? 'modelled clock' : 'host clock'}\n\n` + table(cols, rows);
@@ -40,8 +41,7 @@ export function registerCompare(program: Command): void {
     .option('--json', 'print an array of run results (schema btsim.run/2 each)')
     .action(async (opts: Record<string, unknown>) => {
       const { cfg, fromFlag } = configFromFlags(opts);
-      const designs = String(opts.designs).split(',').map((d) => d.trim()).filter(Boolean);
-      if (designs.length === 0) throw new ConfigError('--designs', opts.designs, 'a comma-separated list of design names or module paths');
+      const designs = parseDesigns(String(opts.designs));
       // Every design must load and accept the config before the first run starts.
       for (const d of designs) {
         checkDesignFile('--designs', d);
@@ -55,10 +55,19 @@ export function registerCompare(program: Command): void {
       const progress = !json && process.stdout.isTTY ? new Progress('compare', 'designs') : undefined;
       const intr = catchInterrupt();
       const results: RunResult[] = [];
+      // A design that fails does not take the others' rows with it: its partial row is shown
+      // (marked FAILED), the other designs still run, and its error is the one line at the end.
+      let failure: RunAbortedError | undefined;
       try {
         for (const d of designs) {
           if (intr.signal.aborted) break;
-          results.push(await run({ ...cfg, design: d }, { signal: intr.signal }));
+          try {
+            results.push(await run({ ...cfg, design: d }, { signal: intr.signal }));
+          } catch (e) {
+            if (!(e instanceof RunAbortedError) || !e.partial) throw e;
+            failure ??= e;
+            results.push({ ...(e.partial as RunResult), error: { actor: e.actor, message: e.message } } as RunResult);
+          }
           progress?.update(results.length, designs.length);
         }
       } finally {
@@ -66,6 +75,7 @@ export function registerCompare(program: Command): void {
         intr.dispose();
       }
       process.stdout.write(json ? JSON.stringify(results, null, 2) + '\n' : formatCompare(results) + '\n');
+      if (failure) throw failure;
       process.exitCode = intr.exitCode(results.every((r) => r.ok) ? 0 : 1);
     });
 }

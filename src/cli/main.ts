@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, BtsimError, RunAbortedError } from '../model/errors.js';
+import { ConfigError, BtsimError, DesignError, RunAbortedError } from '../model/errors.js';
 import { registerRun } from './run-command.js';
 import { registerDesigns } from './designs-command.js';
 import { registerCompare } from './compare-command.js';
@@ -34,7 +34,7 @@ function fail(e: unknown): void {
   if (e instanceof ConfigError || e instanceof UsageError) {
     process.stderr.write(`btsim: ${oneLine(e.message)}\n`);
     process.exitCode = 2;
-  } else if (e instanceof RunAbortedError) {
+  } else if (e instanceof RunAbortedError || e instanceof DesignError) {
     process.stderr.write(`btsim: ${oneLine(e.message)}\n`);
     process.exitCode = 1;
   } else if (isSystemError(e)) {

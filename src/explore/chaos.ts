@@ -29,6 +29,9 @@ function chaosConfig(scenario: ConfigInput, design: string, seed: number): SimCo
     ...scenario,
     workload: { ...CHAOS_DEFAULTS.workload, ...(scenario.workload ?? {}) },
     design,
+    // Chaos is about the host's timing: under the modelled clock the coordinator would run
+    // the design's steps in modelled order, and no race of the design could show.
+    clock: 'host',
     chaos: { seed, probability: 0.02, maxDelayUs: 200 },
   });
 }

@@ -12,6 +12,7 @@
 import type { SimConfig } from '../model/config.js';
 import { G_CPUS_DONE, G_DOORBELL, makeLayout, type Layout, CPU_BASE, CPU_STRIDE } from '../mem/layout.js';
 import { clockBytes } from '../mem/clock-words.js';
+import { DesignError } from '../model/errors.js';
 import type { Op } from '../mem/shared-mem.js';
 import { Coordinator } from '../backend/coordinator.js';
 import { CpuCore, CPU_STAT_STRIDE, type CpuResult } from '../frontend/cpu-core.js';
@@ -198,6 +199,8 @@ export function execute(cfg: SimConfig, design: SwapDesign, scheduler: Scheduler
       advance(a, result);
     }
   } catch (e) {
+    // A design that misbehaved is the design's fault, not an interleaving to report.
+    if (e instanceof DesignError) throw e;
     const who = current >= 0 ? actors[current]!.name : 'set-up';
     violation = `exception in ${who}: ${(e as Error).message}`;
   }

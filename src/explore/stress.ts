@@ -13,6 +13,7 @@ import { resolveConfig, type ConfigInput, type SimConfig } from '../model/config
 import { ConfigError } from '../model/errors.js';
 import type { SwapDesign } from '../designs/design.js';
 import { loadDesign } from '../designs/load-design.js';
+import { guardDesign } from '../designs/design-guard.js';
 import { hashKey } from '../workload/prng.js';
 import { execute, type TraceStep } from './explorer.js';
 import { DfsScheduler, PctScheduler, RandomScheduler, type Scheduler } from './schedulers.js';
@@ -86,7 +87,7 @@ export async function stress(opts: StressOptions): Promise<StressResult> {
   const mode = opts.mode ?? 'explore';
   const runs = opts.runs ?? 100;
   if (!Number.isInteger(runs) || runs < 1) throw new ConfigError('runs', runs, 'an integer >= 1');
-  const design = await loadDesign(opts.design);
+  const design = guardDesign(await loadDesign(opts.design));
   if (mode === 'threads') {
     const { stressThreads } = await import('./chaos.js');
     return stressThreads(opts, design);
@@ -143,7 +144,7 @@ export async function stress(opts: StressOptions): Promise<StressResult> {
 /** Run the execution a replay string names, again. */
 export async function replay(s: string, opts: { keepTrace?: boolean } = {}): Promise<StressResult> {
   const spec = decodeReplay(s);
-  const design: SwapDesign = await loadDesign(spec.design);
+  const design: SwapDesign = guardDesign(await loadDesign(spec.design));
   if (spec.scheduler === 'chaos') {
     const { replayThreads } = await import('./chaos.js');
     return replayThreads(spec, design);

@@ -18,6 +18,19 @@ export class ConfigError extends BtsimError {
   }
 }
 
+/**
+ * A swap design misbehaved: threw, yielded something that is not an operation, used an id out
+ * of range, called process.exit, hung. `message` reads after `design "NAME" failed ` (run.ts)
+ * or on its own; `design` is the design's name.
+ */
+export class DesignError extends BtsimError {
+  override name = 'DesignError';
+  /** `what`: where and what, e.g. "in onOverflow (cpu 1): it threw 42 (not an Error)". */
+  constructor(readonly design: string, what: string) {
+    super(`design "${design}" failed ${what}`);
+  }
+}
+
 /** A run ended early: an actor crashed, hung, or the run was interrupted. */
 export class RunAbortedError extends BtsimError {
   override name = 'RunAbortedError';

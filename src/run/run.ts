@@ -27,6 +27,7 @@ import { prepareTraces } from '../workload/trace-setup.js';
 import type { CheckResult } from '../oracle/checker.js';
 import type { RingFinal } from '../consumers/sink.js';
 import { loadDesign } from '../designs/load-design.js';
+import { guardDesign } from '../designs/design-guard.js';
 import { connect } from './control-plane.js';
 import { gateTable, gateTableBytes } from '../workload/schedule.js';
 import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat, statsBytes, type SharedState, type WorkerData } from './shared-state.js';
@@ -132,7 +133,7 @@ export async function run(input: ConfigInput | SimConfig, opts: RunOptions = {})
 async function runResolved(cfg: SimConfig, opts: RunOptions): Promise<RunResult> {
   const { layout, consBytes } = checkMemoryBudget(cfg);
   // A design that does not load is bad input: say so before any worker starts.
-  const design = await loadDesign(cfg.design);
+  const design = guardDesign(await loadDesign(cfg.design));
   design.validate?.(cfg);
   let state: SharedState;
   try {
@@ -205,6 +206,8 @@ class Runner {
   private cpusStarted = 0;
   private lastStartAt = Date.now();
   private readonly cpuSpawnAt: number[];
+  /** When each CPU last was not in an overflow interrupt (host clock: a held CPU). */
+  private readonly pmiSince: number[];
 
   constructor(
     private readonly cfg: SimConfig,
@@ -218,6 +221,7 @@ class Runner {
     this.cpuSeen = new Array<number>(cfg.cpus).fill(0);
     this.cpuSeenAt = new Array<number>(cfg.cpus).fill(Date.now());
     this.cpuSpawnAt = new Array<number>(cfg.cpus).fill(Date.now());
+    this.pmiSince = new Array<number>(cfg.cpus).fill(Date.now());
   }
 
   async go(): Promise<RunResult> {
@@ -350,9 +354,10 @@ class Runner {
 
   /** The coordinator threw: the guarded design's errors (workers/coordinator.ts) blame the design. */
   private coordinatorFailed(e: unknown): void {
+    // (By name: the error crossed from the coordinator's thread as a plain Error.)
     if ((e as Error)?.name === 'DesignError') {
-      const cause = firstLine(e);
-      this.stop({ actor: `design ${this.designName}`, cause, message: `design "${this.designName}" failed ${cause}` });
+      const line = firstLine(e);
+      this.stop({ actor: `design ${this.designName}`, cause: line, message: line });
     }
     else this.stop({ actor: 'coordinator', cause: firstLine(e) });
   }
@@ -473,6 +478,15 @@ class Runner {
             continue;
           }
           const b = this.stats[c * CPU_STAT_STRIDE + CPU_STAT_BRANCHES]!;
+          // Host clock: a CPU held in its interrupt while the coordinator is alive is waiting
+          // for a design that holds it (holdCpu) and never acknowledges. (Modelled clock: the
+          // model loop sees that exactly, as a machine that cannot go on.)
+          const inPmi = Atomics.load(this.ctl, cpuWord(c, PMI_REQ)) > Atomics.load(this.ctl, cpuWord(c, PMI_ACK));
+          if (!inPmi) this.pmiSince[c] = now;
+          else if (this.cfg.clock === 'host' && now - this.pmiSince[c]! > limit) {
+            const cause = `to acknowledge cpu${c}'s overflow interrupt within ${limit} ms (holdCpu without ds.ack? watchdog; raise --watchdog-ms if it is only slow)`;
+            return this.stop({ actor: `design ${this.designName}`, cause, message: `design "${this.designName}" failed ${cause}` });
+          }
           // A CPU waiting for the coordinator (in its interrupt or a flush) is not the one
           // that hangs: the heartbeat check above blames the coordinator or the design.
           const waiting = Atomics.load(this.ctl, cpuWord(c, PMI_REQ)) > Atomics.load(this.ctl, cpuWord(c, PMI_ACK))

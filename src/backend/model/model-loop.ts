@@ -15,7 +15,7 @@ import { ClockWords, T_ARG, T_REQ, WAIT_ENABLE, WAIT_RELEASE, WAIT_RUN } from '.
 import type { Costs } from '../../model/costs.js';
 import type { Step } from '../../designs/design.js';
 import type { Op, SharedMem } from '../../mem/shared-mem.js';
-import { BtsimError } from '../../model/errors.js';
+import { BtsimError, DesignError } from '../../model/errors.js';
 import { EV_GRANT, EV_REQUEST, EventQueue } from './event-queue.js';
 import { Bandwidth } from './bandwidth.js';
 import { WorkQueue } from './work-queue.js';
@@ -423,7 +423,7 @@ export class ModelLoop {
   }
 
   /** Every CPU waits and nothing is left that could answer: name what each waits for. */
-  private deadlock(): BtsimError {
+  private deadlock(): DesignError {
     const why: string[] = [];
     for (let c = 0; c < this.cpus; c++) {
       if (!this.blocked[c]) continue;
@@ -434,9 +434,6 @@ export class ModelLoop {
       else if (this.seen[c]!.pmi > Atomics.load(this.ctl, cpuWord(c, PMI_ACK))) why.push(`cpu${c}: the design held its interrupt (holdCpu) and never acknowledged it`);
       else why.push(`cpu${c}: waits for thread ${waitsFor ?? '?'} to be released by the CPU it ran on`);
     }
-    // Read as `design "NAME" failed <this>` (run.ts): what the design left undone comes first.
-    const e = new BtsimError(`to keep the simulated machine going (modelled time ${(this.t / 1e6).toFixed(3)} ms): ${why.join('; ')}`);
-    e.name = 'DesignError';
-    return e;
+    return new DesignError(this.host.designName, `to keep the simulated machine going (modelled time ${(this.t / 1e6).toFixed(3)} ms): ${why.join('; ')}`);
   }
 }
