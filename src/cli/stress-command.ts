@@ -10,6 +10,7 @@ import { ConfigError } from '../model/errors.js';
 import { BUILTIN_DESIGNS } from '../designs/registry.js';
 import { loadDesign } from '../designs/load-design.js';
 import { replay, stress, type StressResult } from '../explore/stress.js';
+import { runIsolated } from '../explore/isolated.js';
 import { strictNumber, flagsToInput, readConfigFile } from './options.js';
 import { fmtNum, table } from './table.js';
 import { Progress } from './progress.js';
@@ -158,7 +159,11 @@ export function registerStress(program: Command): void {
       // An empty --replay '' is a replay string too (a bad one), not the absence of one.
       if (opts.replay !== undefined) {
         checkDesignFile('--replay', decodeReplay(String(opts.replay)).design);
-        const r = await replay(String(opts.replay), { keepTrace: Boolean(opts.trace) });
+        const spec = decodeReplay(String(opts.replay));
+        // Explore replays run on a thread of their own, which a stuck design cannot hold.
+        const r = spec.scheduler === 'chaos'
+          ? await replay(String(opts.replay), { keepTrace: Boolean(opts.trace) })
+          : await runIsolated({ kind: 'replay', replay: String(opts.replay), keepTrace: Boolean(opts.trace) }, { designLabel: spec.design });
         process.stdout.write(json ? JSON.stringify(r, null, 2) + '\n' : report(r, Boolean(opts.trace)) + '\n');
         process.exitCode = r.found ? 1 : 0;
         return;
@@ -191,11 +196,13 @@ async function stressCommand(
   const results: StressResult[] = [];
   const progress = !json && process.stdout.isTTY ? new Progress('stress', 'executions') : undefined;
   for (const scheduler of mode === 'threads' ? (['random'] as const) : scheds) {
-    const r = await stress({
-      design: String(opts.design), runs, scheduler, depth, bound, seed, scenario, mode, durationMs,
-      onProgress: progress ? (d, t) => progress.update(d, t) : undefined,
-      signal: intr.signal,
-    });
+    const job = { design: String(opts.design), runs, scheduler, depth, bound, seed, scenario, mode, durationMs };
+    const watch = { onProgress: progress ? (d: number, t: number) => progress.update(d, t) : undefined, signal: intr.signal };
+    // Explore mode runs the design on the explorer's thread: give it one of its own, which a
+    // design stuck in an endless loop cannot hold (threads mode has the run's watchdog).
+    const r = mode === 'explore'
+      ? await runIsolated({ kind: 'stress', opts: job }, { ...watch, designLabel: job.design })
+      : await stress({ ...job, ...watch });
     results.push(r);
     if (r.found || r.interrupted) break;
   }

@@ -20,6 +20,8 @@ export const CHAOS_DEFAULTS: ConfigInput = {
   bufferRecords: 64,
   spares: 4,
   batchRecords: 16,
+  // A chaos run takes well under a second: a design stuck for 2 s is stuck.
+  watchdogMs: 2_000,
   workload: { timesliceBranches: 2_000 },
 };
 

@@ -83,6 +83,16 @@ export function stepBudget(cfg: SimConfig): number {
   return 400_000 + 50 * cfg.cpus * cfg.branches;
 }
 
+/**
+ * Bumped every 1,024 operations when set (isolated.ts watches it from another thread: an
+ * execution that stops bumping it is stuck in a design's step that never yields or returns).
+ */
+let heartbeat: Int32Array | null = null;
+
+export function setExploreHeartbeat(words: Int32Array | null): void {
+  heartbeat = words;
+}
+
 /** Run one execution of `cfg` under `design`, interleaved by `scheduler`. */
 export function execute(cfg: SimConfig, design: SwapDesign, scheduler: Scheduler, opts: ExploreOptions = {}): Execution {
   const layout = makeLayout(cfg.cpus, cfg.spares, cfg.bufferRecords, cfg.consumers.length, cfg.consumerBuffers, cfg.workload.threads);
@@ -159,6 +169,7 @@ export function execute(cfg: SimConfig, design: SwapDesign, scheduler: Scheduler
         violation = `no progress: ${maxSteps} operations without finishing; ${busiest.name} ran ${busiest.steps} of them`;
         break;
       }
+      if (heartbeat && (step & 1023) === 0) Atomics.add(heartbeat, 0, 1);
       const i = scheduler.pick(runnable, current, step);
       const a = actors[i]!;
       current = i;

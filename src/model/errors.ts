@@ -26,7 +26,7 @@ export class ConfigError extends BtsimError {
 export class DesignError extends BtsimError {
   override name = 'DesignError';
   /** `what`: where and what, e.g. "in onOverflow (cpu 1): it threw 42 (not an Error)". */
-  constructor(readonly design: string, what: string) {
+  constructor(readonly design: string, readonly what: string) {
     super(`design "${design}" failed ${what}`);
   }
 }

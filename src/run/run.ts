@@ -483,7 +483,8 @@ class Runner {
           // model loop sees that exactly, as a machine that cannot go on.)
           const inPmi = Atomics.load(this.ctl, cpuWord(c, PMI_REQ)) > Atomics.load(this.ctl, cpuWord(c, PMI_ACK));
           if (!inPmi) this.pmiSince[c] = now;
-          else if (this.cfg.clock === 'host' && now - this.pmiSince[c]! > limit) {
+          // (Only while the coordinator is alive: a design stuck in its code is hung() above.)
+          else if (this.cfg.clock === 'host' && now - this.pmiSince[c]! > limit && now - this.beatAt < Math.min(limit, 1_000)) {
             const cause = `to acknowledge cpu${c}'s overflow interrupt within ${limit} ms (holdCpu without ds.ack? watchdog; raise --watchdog-ms if it is only slow)`;
             return this.stop({ actor: `design ${this.designName}`, cause, message: `design "${this.designName}" failed ${cause}` });
           }
