@@ -19,7 +19,7 @@ function strictCount(raw: unknown, flag: string): number {
   return Number(s);
 }
 
-/** Points a machine can usefully run at once is bounded by its cores; 256 is far past any. */
+/** How many points one machine usefully runs at once is bounded by its cores: 256 is past any. */
 const MAX_JOBS = 256;
 
 function parseJobs(raw: unknown): number {
@@ -123,7 +123,7 @@ async function sweepCommand(opts: Record<string, unknown>): Promise<void> {
     bar.stop();
     const parts = [
       `sweep: grid ${s.gridSize} points; ${shardText}: ${s.shardSize} points, ${s.alreadyDone} already in ${spec.out}`,
-      `ran ${s.ran} in ${(s.wallMs / 1000).toFixed(1)} s${spec.jobs && spec.jobs > 1 ? ` (${spec.jobs} at once)` : ''} (${s.notOk} with violations, ${s.failed.length} failed)`,
+      `ran ${s.ran} in ${(s.wallMs / 1000).toFixed(1)} s${spec.jobs && spec.jobs > 1 ? `, ${spec.jobs} at once` : ''} (${s.notOk} with violations, ${s.failed.length} failed)`,
       s.remaining ? `${s.remaining} left: run the same command again to go on` : 'shard complete',
     ];
     process.stdout.write(parts.join('; ') + '\n');
