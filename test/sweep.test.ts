@@ -133,6 +133,10 @@ describe('btsim sweep: bad input is refused before anything runs', () => {
     ['a missing design module', ['--designs', './nope.js'], /^btsim: --designs: "\.\/nope\.js" is not accepted/],
     ['bad seeds', ['--seeds', '1,x'], /^btsim: --seeds: "x" is not accepted/],
     ['a bad shard', ['--shard', '4/3'], /^btsim: --shard: "4\/3" is not accepted; expected I\/N/],
+    ['--jobs 0', ['--jobs', '0'], /^btsim: --jobs: "0" is not accepted; expected an integer from 1 to 256 /],
+    ['--jobs abc', ['--jobs', 'abc'], /^btsim: --jobs: "abc" is not accepted; expected an integer from 1 to 256 /],
+    ['--jobs 257', ['--jobs', '257'], /^btsim: --jobs: "257" is not accepted; expected an integer from 1 to 256 /],
+    ['--jobs 1.5', ['--jobs', '1.5'], /^btsim: --jobs: "1.5" is not accepted; expected an integer from 1 to 256 /],
     ['a bad shared flag', ['--branches', '0'], /^btsim: --branches: 0 is not accepted/],
     ['an unknown flag', ['--cpu', '2'], /^btsim: unknown option '--cpu'/],
     ['a combination that cannot run', ['--param', 'bufferRecords=64,256', '--threshold-records', '100'], /^btsim: --param bufferRecords: .*|^btsim: --threshold-records: /],
@@ -165,6 +169,7 @@ describe('btsim sweep: bad input is refused before anything runs', () => {
     expect((await cli(['sweep', '--out', b, '--branches', '12000'], dir)).code).toBe(0);
     const m = await cli(['merge', join(dir, 'm.ndjson'), a, b], dir);
     expect(m.code).toBe(2);
-    expect(m.stderr).toMatch(/^btsim: IN: .*shards of one sweep/);
+    expect(m.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(m.stderr).toMatch(/^btsim: IN: .*shards of one sweep, but its points belong to a sweep with other shared settings \(branches: 12000 in m-b\.ndjson, 10000 in m-a\.ndjson\)\n$/);
   });
 });

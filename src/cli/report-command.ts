@@ -34,7 +34,7 @@ function reportCommand(files: string[], opts: Record<string, unknown>): void {
         labels.get(l.design) ?? l.design, l.seed,
         ...paths.map((p) => (typeof l.params[p] === 'number' ? (l.params[p] as number) : l.params[p] === undefined ? '' : JSON.stringify(l.params[p]))),
         sumLost(l.result.totals.lost), hw ? ((100 * sumLost(l.result.totals.lost)) / hw).toFixed(2) : '0.00',
-        stallPerKBranch(l).toFixed(1), l.result.host.branchesPerSec, l.result.ok ? 'yes' : 'NO',
+        stallPerKBranch(l).toFixed(1), l.result.host ? l.result.host.branchesPerSec : '-', l.result.ok ? 'yes' : 'NO',
       ];
     }),
   ) + '\n');

@@ -21,6 +21,16 @@ function strictCount(raw: unknown, flag: string): number {
   return Number(s);
 }
 
+/** How many points one machine usefully runs at once is bounded by its cores: 256 is past any. */
+const MAX_JOBS = 256;
+
+function parseJobs(raw: unknown): number {
+  const s = String(raw).trim();
+  const n = /^\d+$/.test(s) ? Number(s) : NaN;
+  if (!(n >= 1 && n <= MAX_JOBS)) throw new ConfigError('--jobs', String(raw), `an integer from 1 to ${MAX_JOBS} (points run at once, each in a process of its own)`);
+  return n;
+}
+
 /** Flags to a sweep spec; every error names the flag the user typed. */
 export function sweepSpecFromFlags(opts: Record<string, unknown>): { spec: SweepSpec; rename: (e: ConfigError) => ConfigError } {
   if (opts.designs !== undefined && opts.design !== undefined) throw new ConfigError('--designs', String(opts.designs), 'either --designs or --design, not both');
@@ -54,6 +64,7 @@ export function sweepSpecFromFlags(opts: Record<string, unknown>): { spec: Sweep
     out: String(opts.out),
     shard: opts.shard !== undefined ? parseShard(String(opts.shard)) : undefined,
     maxPoints: opts.maxPoints !== undefined ? strictCount(opts.maxPoints, '--max-points') : undefined,
+    jobs: opts.jobs !== undefined ? parseJobs(opts.jobs) : undefined,
   };
   return { spec, rename };
 }
@@ -114,7 +125,7 @@ async function sweepCommand(opts: Record<string, unknown>): Promise<void> {
     bar.stop();
     const parts = [
       `sweep: grid ${s.gridSize} points; ${shardText}: ${s.shardSize} points, ${s.alreadyDone} already in ${spec.out}`,
-      `ran ${s.ran} in ${(s.wallMs / 1000).toFixed(1)} s (${s.notOk} with violations, ${s.failed.length} failed)`,
+      `ran ${s.ran} in ${(s.wallMs / 1000).toFixed(1)} s${spec.jobs && spec.jobs > 1 ? `, ${spec.jobs} at once` : ''} (${s.notOk} with violations, ${s.failed.length} failed)`,
       s.remaining ? `${s.remaining} left: run the same command again to go on` : 'shard complete',
     ];
     process.stdout.write(parts.join('; ') + '\n');
@@ -137,6 +148,7 @@ export function registerSweep(program: Command): void {
       .option('--seeds <list>', 'workload seeds, comma-separated; results are averaged over them in reports (default: 1)')
       .option('--shard <i/n>', 'run only slice I of N (1-based; point k of the grid goes to slice (k mod N)+1)')
       .option('--max-points <n>', 'run at most N new points, then stop (run again to go on)')
+      .option('--jobs <n>', 'run N points at once, each in a process of its own (1-256; default 1, in this process)')
       .option('--dry-run', 'list the points of this shard and which are done, and run nothing'),
     { hide: ['design', 'seed'] },
   ).action(sweepCommand);

@@ -37,6 +37,7 @@ function fmtInt(n: number): string {
 }
 
 function fmtPct(x: number): string {
+  if (Number.isNaN(x)) return '-';
   if (x === 0) return '0';
   const p = x * 100;
   return (p >= 10 ? p.toFixed(1) : p >= 0.01 ? p.toFixed(2) : p.toExponential(1)) + ' %';
@@ -76,7 +77,7 @@ function resultsTable(lines: SweepLine[]): string {
       fmtPct(ce ? sumLost(cl) / ce : 0),
       stallPerKBranch(l).toFixed(1),
       fmtPct(stallShare(l)),
-      fmtInt(r.host.branchesPerSec),
+      r.host ? fmtInt(r.host.branchesPerSec) : '-',
       `${(r.coordinator.serviceP50Ns / 1e3).toFixed(1)} / ${(r.coordinator.serviceP99Ns / 1e3).toFixed(1)}`,
       !r.complete ? 'incomplete' : r.ok ? 'holds' : 'VIOLATIONS',
     ];
@@ -124,7 +125,7 @@ export function renderReport(lines: SweepLine[], opts: { title: string; sources:
 <body>
 <h1>${esc(opts.title)}</h1>
 <p class="meta">${lines.length} points from ${esc(opts.sources.join(', '))}. Designs: ${esc(designs)}. Swept: ${esc(swept)}. Seeds: ${esc(seeds.join(', '))}. Shared settings: ${esc(baseText)}.</p>
-<p class="note">Hardware loss: records the CPUs could not store, as a share of the records they tried to store (stored + lost). Consumer loss: records consumers lost, as a share of those they expected. CPU stall: time the CPUs waited in their overflow interrupts, per 1,000 branches executed, in the simulated machine's modelled time (runs with --clock host: the host's time). Host throughput is the only figure about the host that ran the simulation. Each point of a line is the mean over the seeds (and over the other swept parameters unless held below).</p>
+<p class="note">Hardware loss: records the CPUs could not store, as a share of the records they tried to store (stored + lost). Consumer loss: records consumers lost, as a share of those they expected. CPU stall: time the CPUs waited in their overflow interrupts, per 1,000 branches executed, in the simulated machine's modelled time (runs with --clock host: the host's time). Host throughput is the only figure about the host that ran the simulation (a file written by btsim merge has none: points run on different hosts cannot be compared by it). Each point of a line is the mean over the seeds (and over the other swept parameters unless held below).</p>
 <div id="controls"></div>
 <div id="charts"></div>
 <h2>Results</h2>

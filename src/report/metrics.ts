@@ -67,8 +67,9 @@ export function threadStall(l: SweepLine): number {
 /** Share of the CPUs' time spent stalled (all CPUs, over the machine's modelled time; host clock: wall time). */
 export function stallShare(l: SweepLine): number {
   const t = l.result.totals;
-  // Modelled clock: over the simulated machine's time; host clock: over the run's wall time.
-  const span = l.result.clock === 'model' ? t.modelNs : l.result.host.wallMs * 1e6;
+  // Modelled clock: over the simulated machine's time; host clock: over the run's wall time
+  // (which `btsim merge` keeps for host-clock lines; without it the share is unknown).
+  const span = l.result.clock === 'model' ? t.modelNs : (l.result.host?.wallMs ?? NaN) * 1e6;
   const cpuNs = l.result.config.cpus * span;
   return cpuNs > 0 ? t.stallNs / cpuNs : 0;
 }
@@ -131,9 +132,13 @@ export function reportData(lines: SweepLine[], title: string): ReportData {
     ...lossCharts('hw', 'Hardware records', hwUnit, hwCauses, true),
     ...lossCharts('cons', 'Consumer records', consUnit, consCauses, false),
     { id: 'stall', title: `CPU stall (overflow interrupts, flushes, migrations, notify-resume waits)${hostClock ? ', host time' : ', modelled time'}`, unit: 'µs per 1,000 branches', fmt: 'num' },
-    // The host's speed, not the simulated machine's: it varies from run to run.
-    { id: 'throughput', title: 'Host throughput: simulated branches per second of wall time (all CPUs)', unit: 'branches/s (host)', fmt: 'int' },
   ];
+  // The host's speed, not the simulated machine's: it varies from run to run, and `btsim
+  // merge` drops it (merge.ts), so it is plotted only when every point has it.
+  const hostFigures = lines.every((l) => l.result.host !== undefined);
+  if (hostFigures) {
+    metrics.push({ id: 'throughput', title: 'Host throughput: simulated branches per second of wall time (all CPUs)', unit: 'branches/s (host)', fmt: 'int' });
+  }
   // Slow user-only tracers (callbackDelay) lose nothing: their threads wait instead.
   if (lines.some((l) => (l.result.threads ?? []).some((t) => t.consumer))) {
     metrics.push({ id: 'threadStall', title: 'Threads waiting for their user-only tracer', unit: 'branches of virtual time, all threads', fmt: 'int' });
@@ -152,9 +157,9 @@ export function reportData(lines: SweepLine[], title: string): ReportData {
     const m: Record<string, number> = {
       'hw:all': hw ? sumLost(l.result.totals.lost) / hw : 0,
       stall: stallPerKBranch(l),
-      throughput: l.result.host.branchesPerSec,
       threadStall: threadStall(l),
     };
+    if (hostFigures) m.throughput = l.result.host!.branchesPerSec;
     for (const c of hwCauses) m[`hw:${c}`] = hw ? (l.result.totals.lost[c] ?? 0) / hw : 0;
     if (consCauses.size) m['cons:all'] = ce ? sumLost(cl) / ce : 0;
     for (const c of consCauses) m[`cons:${c}`] = ce ? (cl[c] ?? 0) / ce : 0;

@@ -1,14 +1,15 @@
 /**
  * Sweep files: one JSON line per point (schema btsim.sweep/1), the run result plus the
- * point's parameters. Lines are appended with one write each; a process killed in the
- * middle of a write can leave a torn last line without a newline, which a resuming sweep
- * cuts off (and `merge`/`report` skip, saying so).
+ * point's parameters and the sweep it belongs to. Lines are appended with one write each; a
+ * process killed in the middle of a write can leave a torn last line without a newline,
+ * which a resuming sweep cuts off (and `merge`/`report` skip, saying so).
  */
 import { appendFileSync, existsSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { ConfigError } from '../model/errors.js';
-import type { RunResult } from '../run/result.js';
+import type { HostFigures, RunResult } from '../run/result.js';
 import { pointKey, type GridPoint } from './grid.js';
 import { canonicalJson } from './params.js';
+import type { SweepGrid } from './identity.js';
 
 export const SWEEP_SCHEMA = 'btsim.sweep/1';
 
@@ -20,8 +21,16 @@ export interface SweepLine extends GridPoint {
   designName: string;
   /** The settings every point of the sweep shares (flags and config file, minus the axes). */
   base: Record<string, unknown>;
-  result: RunResult;
+  /** The whole grid the point was run as part of (absent in files of btsim before `--jobs`). */
+  grid?: SweepGrid;
+  result: SweepResult;
 }
+
+/**
+ * A run result as a sweep file holds it. `btsim merge` drops `host` from modelled-clock
+ * results (merge.ts says why), so a reader must do without it.
+ */
+export type SweepResult = Omit<RunResult, 'host'> & { host?: HostFigures };
 
 export interface SweepFile {
   lines: SweepLine[];
@@ -31,10 +40,18 @@ export interface SweepFile {
   goodBytes: number;
 }
 
+function checkGrid(g: unknown): boolean {
+  if (g === undefined) return true;
+  if (!g || typeof g !== 'object') return false;
+  const o = g as Record<string, unknown>;
+  return Array.isArray(o.designs) && Array.isArray(o.seeds) && Array.isArray(o.axes) &&
+    o.axes.every((a: unknown) => !!a && typeof a === 'object' && typeof (a as Record<string, unknown>).path === 'string' && Array.isArray((a as Record<string, unknown>).values));
+}
+
 function checkLine(v: unknown): v is SweepLine {
   if (!v || typeof v !== 'object') return false;
   const o = v as Record<string, unknown>;
-  return o.schema === SWEEP_SCHEMA && typeof o.design === 'string' && typeof o.seed === 'number' &&
+  return o.schema === SWEEP_SCHEMA && checkGrid(o.grid) && typeof o.design === 'string' && typeof o.seed === 'number' &&
     !!o.params && typeof o.params === 'object' && !Array.isArray(o.params) &&
     !!o.result && typeof o.result === 'object' && !!(o.result as Record<string, unknown>).totals;
 }

@@ -1,6 +1,7 @@
 /**
  * Run a sweep: every point of the grid (or of one shard of it) that the output file does
- * not hold yet, one after another, each line appended as soon as its run ends. Everything
+ * not hold yet, one after another or `--jobs` at once, each line appended as soon as its
+ * run ends. Everything
  * is validated before the first run starts: each design loads, each point's config
  * resolves and fits the memory budget, and the file (if any) belongs to the same sweep.
  */
@@ -8,10 +9,12 @@ import { existsSync } from 'node:fs';
 import { resolveConfig, type SimConfig } from '../model/config.js';
 import { ConfigError, RunAbortedError } from '../model/errors.js';
 import { loadDesign } from '../designs/load-design.js';
-import { memoryNeeded, run } from '../run/run.js';
+import { memoryNeeded } from '../run/run.js';
 import { buildGrid, inShard, pointKey, type GridPoint, type Shard } from './grid.js';
-import { appendLine, describeBaseDiff, readSweepFile, repairTail, SWEEP_SCHEMA, type SweepLine } from './ndjson.js';
-import { canonicalJson, deletePath, setPath, type ParamAxis } from './params.js';
+import { appendLine, readSweepFile, repairTail, SWEEP_SCHEMA, type SweepLine } from './ndjson.js';
+import { sweepMismatch, type SweepGrid, type SweepIdentity } from './identity.js';
+import { deletePath, setPath, type ParamAxis } from './params.js';
+import { ChildRunner, InProcessRunner, type PointRunner } from './point-runner.js';
 import { checkOutputFile } from '../io/output-paths.js';
 
 export interface SweepSpec {
@@ -26,6 +29,8 @@ export interface SweepSpec {
   shard?: Shard;
   /** Run at most this many new points, then stop (a batch job's time slice). */
   maxPoints?: number;
+  /** Points run at once, each in a process of its own when more than 1 (default 1: in this process). */
+  jobs?: number;
 }
 
 export interface SweepProgress {
@@ -33,7 +38,7 @@ export interface SweepProgress {
   done: number;
   /** Points this invocation would run. */
   total: number;
-  /** Fraction of the current point's branches executed. */
+  /** Fractions of the branches executed of the points in progress, summed (at most --jobs). */
   current: number;
 }
 
@@ -133,13 +138,11 @@ export async function planSweep(spec: SweepSpec, rename?: (e: ConfigError) => Co
   });
   if (existsSync(spec.out)) {
     const file = readSweepFile(spec.out, '--out');
-    const want = canonicalJson(base);
+    const here: SweepIdentity = { base, grid: { designs: spec.designs, axes: spec.axes, seeds: spec.seeds } };
     const keys = new Set<string>();
     for (const l of file.lines) {
-      const have = canonicalJson(l.base ?? {});
-      if (have !== want) {
-        throw new ConfigError('--out', spec.out, `a file of this sweep, or a new file: its points were run with other shared settings (${describeBaseDiff(l.base ?? {}, base)})`);
-      }
+      const why = sweepMismatch(l, here);
+      if (why) throw new ConfigError('--out', spec.out, `a file of this sweep, or a new file: its points belong to a sweep with ${why}`);
       keys.add(l.key);
     }
     for (const p of planned) p.done = keys.has(p.key);
@@ -165,44 +168,79 @@ export async function sweep(spec: SweepSpec, opts: SweepOptions = {}): Promise<S
     wallMs: 0,
   };
   if (existsSync(spec.out)) repairTail(spec.out, readSweepFile(spec.out, '--out'));
+  const grid: SweepGrid = { designs: spec.designs, axes: spec.axes, seeds: spec.seeds };
+  const jobs = Math.max(1, Math.min(spec.jobs ?? 1, todo.length));
+  // A fatal error in one job (a bug, a config the plan missed) stops the others too.
+  const stop = new AbortController();
+  const onUserAbort = () => stop.abort();
+  opts.signal?.addEventListener('abort', onUserAbort, { once: true });
+  if (opts.signal?.aborted) stop.abort();
+  const inFlight = new Map<number, number>();
   let done = 0;
-  for (const p of todo) {
-    if (opts.signal?.aborted) break;
-    opts.onProgress?.({ done, total: todo.length, current: 0 });
-    let result;
-    try {
-      result = await run(p.input, {
-        signal: opts.signal,
-        onProgress: opts.onProgress ? (r) => opts.onProgress!({ done, total: todo.length, current: r.total ? r.branches / r.total : 0 }) : undefined,
-      });
-    } catch (e) {
-      if (e instanceof RunAbortedError) {
-        summary.failed.push({ key: p.key, message: e.message });
-        done++;
-        continue;
+  let next = 0;
+  let fatal: unknown;
+  const progress = () => {
+    let current = 0;
+    for (const f of inFlight.values()) current += f;
+    opts.onProgress?.({ done, total: todo.length, current });
+  };
+
+  const job = async (runner: PointRunner, slot: number): Promise<void> => {
+    while (!stop.signal.aborted && next < todo.length) {
+      const p = todo[next++]!;
+      inFlight.set(slot, 0);
+      progress();
+      let result;
+      try {
+        result = await runner.run(p.input, {
+          signal: stop.signal,
+          onProgress: opts.onProgress ? (f) => { inFlight.set(slot, f); progress(); } : undefined,
+        });
+      } catch (e) {
+        inFlight.delete(slot);
+        if (stop.signal.aborted) return; // interrupted: the point is not written
+        if (e instanceof RunAbortedError) {
+          summary.failed.push({ key: p.key, message: e.message });
+          done++;
+          continue;
+        }
+        fatal ??= e instanceof ConfigError ? renameForPoint(e, p.point, opts.renameError) : e;
+        stop.abort();
+        return;
       }
-      if (e instanceof ConfigError) throw renameForPoint(e, p.point, opts.renameError);
-      throw e;
+      inFlight.delete(slot);
+      if (!result.complete || stop.signal.aborted) return; // interrupted: the point is not written
+      const line: SweepLine = {
+        schema: SWEEP_SCHEMA,
+        key: p.key,
+        design: p.point.design,
+        designName: plan.designNames.get(p.point.design) ?? p.point.design,
+        seed: p.point.seed,
+        params: p.point.params,
+        base: plan.base,
+        grid,
+        result,
+      };
+      appendLine(spec.out, line);
+      summary.ran++;
+      summary.remaining--;
+      if (!result.ok) summary.notOk++;
+      done++;
+      opts.onPoint?.(line);
+      progress();
     }
-    if (!result.complete || opts.signal?.aborted) break; // interrupted: the point is not written
-    const line: SweepLine = {
-      schema: SWEEP_SCHEMA,
-      key: p.key,
-      design: p.point.design,
-      designName: plan.designNames.get(p.point.design) ?? p.point.design,
-      seed: p.point.seed,
-      params: p.point.params,
-      base: plan.base,
-      result,
-    };
-    appendLine(spec.out, line);
-    summary.ran++;
-    summary.remaining--;
-    if (!result.ok) summary.notOk++;
-    done++;
-    opts.onPoint?.(line);
-    opts.onProgress?.({ done, total: todo.length, current: 0 });
+  };
+
+  // One point at a time runs in this process, as it always has; --jobs N runs each job's
+  // points in a process of its own, so that N runs do not share one event loop.
+  const runners: PointRunner[] = jobs > 1 ? Array.from({ length: jobs }, () => new ChildRunner()) : [new InProcessRunner()];
+  try {
+    await Promise.all(runners.map((r, slot) => job(r, slot)));
+  } finally {
+    opts.signal?.removeEventListener('abort', onUserAbort);
+    await Promise.all(runners.map((r) => r.close()));
   }
+  if (fatal !== undefined) throw fatal;
   summary.interrupted = Boolean(opts.signal?.aborted);
   summary.wallMs = Date.now() - t0;
   return summary;
