@@ -176,7 +176,9 @@ describe('a 24-point sweep run three ways', () => {
     const second = startCli(args, dir);
     await waitFor('3 more points', () => countLines(out) >= n1 + 3);
     second.child.kill('SIGTERM');
-    expect((await second.done).signal).toBe('SIGTERM');
+    // SIGTERM stops a sweep as Ctrl-C does (the points in progress dropped), exit 143.
+    const stopped = await second.done;
+    expect(stopped.signal === 'SIGTERM' || stopped.code === 143, JSON.stringify(stopped)).toBe(true);
     const n2 = countLines(out);
     expect(n2).toBeLessThan(24);
 
