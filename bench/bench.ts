@@ -322,7 +322,25 @@ host cost of modelled time: run(), default consumers, check disabled, ${fmt(cloc
     }),
   ));
 
+  // What a user's run gets (issue 14): run() with the default consumers, checked at 1, 4, 16
+  // and 64 CPUs and unchecked at 4, against one thread's record path with generation.
+  const genRate = rate.get('record-path+generation')!;
+  const runThroughput: { cpus: number; checked: boolean; branches: number; wallMs: number; branchesPerSec: number; ratio: number }[] = [];
+  for (const [n, checked] of [[1, true], [4, true], [16, true], [64, true], [4, false]] as const) {
+    const branches = quick ? 20_000 : n >= 16 ? 100_000 : 500_000;
+    const r = await run({ cpus: n, branches, check: checked });
+    runThroughput.push({ cpus: n, checked, branches: r.totals.branches, wallMs: r.host.wallMs, branchesPerSec: r.host.branchesPerSec, ratio: +(r.host.branchesPerSec / genRate).toFixed(3) });
+  }
+  console.log('\nrun-throughput: run(), default consumers, modelled clock; ratio to record-path+generation (one thread) in this run');
+  console.log(table(
+    ['simulated CPUs', 'checked', 'branches', 'wall ms', 'M branches/s', 'ratio'],
+    runThroughput.map((t) => [String(t.cpus), t.checked ? 'yes' : 'no', fmt(t.branches, 0), fmt(t.wallMs, 0), fmt(t.branchesPerSec / 1e6), fmt(t.ratio, 3)]),
+  ));
+  const at = (cpus: number, checked: boolean) => runThroughput.find((t) => t.cpus === cpus && t.checked === checked)!.ratio;
+
   const targets = [
+    { target: 'run 4 CPUs checked >= 0.3x record-path+generation', met: at(4, true) >= 0.3 },
+    { target: 'run 4 CPUs unchecked >= 0.8x record-path+generation', met: at(4, false) >= 0.8 },
     { target: 'record-path >= 0.8x bare-store', met: results[1]!.ratio >= 0.8 },
     { target: 'drain-one >= 0.6x memcpy', met: results[4]!.ratio >= 0.6 },
     { target: 'splay-five >= 0.25x memcpy', met: results[5]!.ratio >= 0.25 },
@@ -336,7 +354,7 @@ host cost of modelled time: run(), default consumers, check disabled, ${fmt(cloc
   if (jsonFile) {
     writeFileSync(jsonFile, JSON.stringify({
       machine, quick, records: { cpuAll: capOne.records, fiveKinds: capFive.records, bytesPerRecord: RECORD_BYTES },
-      results, serviceLatency: latency, scaling, clockCost, targets,
+      results, serviceLatency: latency, scaling, clockCost, runThroughput, targets,
     }, null, 2) + '\n');
   }
 }

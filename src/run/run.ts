@@ -366,7 +366,9 @@ class Runner {
   private spawn(file: string, actor: string, data: WorkerData, cpu?: number): Worker | undefined {
     if (this.terminating || this.stopping) return undefined;
     logSpawn('spawn', actor);
-    const w = new Worker(new URL(file, WORKERS), { workerData: data });
+    // A CPU worker allocates next to nothing per record: a small young generation keeps each
+    // of many workers' heaps small (64 CPUs: 925 MB peak instead of 1,067).
+    const w = new Worker(new URL(file, WORKERS), { workerData: data, ...(cpu !== undefined ? { resourceLimits: { maxYoungGenerationSizeMb: 1 } } : {}) });
     w.on('error', (e) => this.stop({ actor, cause: firstLine(e) }));
     const exited = new Promise<void>((resolve) => {
       w.once('exit', (code) => {
