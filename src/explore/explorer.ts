@@ -10,7 +10,7 @@
  * within the step budget. It is deterministic: (scenario, design, scheduler, seed) names it.
  */
 import type { SimConfig } from '../model/config.js';
-import { G_CPUS_DONE, G_DOORBELL, makeLayout, type Layout, CPU_BASE, CPU_STRIDE } from '../mem/layout.js';
+import { G_CPUS_DONE, G_DOORBELL, MAIL_WORDS, makeLayout, type Layout, CPU_BASE, CPU_STRIDE } from '../mem/layout.js';
 import { clockBytes } from '../mem/clock-words.js';
 import { DesignError } from '../model/errors.js';
 import type { Op } from '../mem/shared-mem.js';
@@ -286,8 +286,9 @@ function checkConsumers(
 
 /** Names of the words, for traces and deadlock reports. */
 export function wordNamer(l: Layout): (index: number) => string {
-  const cpuFields = ['DS_BASE', 'DS_INDEX', 'DS_ABSMAX', 'DS_THRESHOLD', 'DS_ENABLED', 'DS_CAUSE', 'PMI_REQ', 'PMI_ACK', 'FLUSH_REQ', 'FLUSH_ACK', 'FLUSH_TID', 'FLUSH_EPOCH', 'MAIL_N'];
-  const globals: Record<number, string> = { 0: 'G_DOORBELL', 1: 'G_STOP', 2: 'G_SINK_BELL', 3: 'G_COORD_BELL', 4: 'G_POOL_HEAD', 5: 'G_HEARTBEAT', 8: 'G_CPUS_DONE', 9: 'G_KWORK_BELL' };
+  const cpuFields = ['DS_BASE', 'DS_INDEX', 'DS_ABSMAX', 'DS_THRESHOLD', 'DS_ENABLED', 'DS_CAUSE', 'PMI_REQ', 'PMI_ACK', 'FLUSH_REQ', 'FLUSH_ACK', 'FLUSH_TID', 'FLUSH_EPOCH', 'MAIL_N',
+    'DS_CIRCULAR', 'DS_MODE', 'DS_TID', 'DS_WRAPPED', 'DS_SYNC', 'WAIT_REQ', 'WAIT_ACK', 'WAIT_KIND', 'WAIT_TID', 'WAIT_EPOCH', 'ANS_ON'];
+  const globals: Record<number, string> = { 0: 'G_DOORBELL', 1: 'G_STOP', 2: 'G_SINK_BELL', 3: 'G_COORD_BELL', 4: 'G_POOL_HEAD', 5: 'G_HEARTBEAT', 8: 'G_CPUS_DONE', 9: 'G_KWORK_BELL', 10: 'G_COORD_SLEEP' };
   return (i: number) => {
     if (i < 0) return '-';
     if (i < CPU_BASE) return globals[i] ?? `global[${i}]`;
@@ -297,7 +298,7 @@ export function wordNamer(l: Layout): (index: number) => string {
       return `cpu${c}.${cpuFields[f] ?? `word${f}`}`;
     }
     if (i < l.mailBase) return `pool.link[${i - l.poolBase}]`;
-    if (i < l.relBase) return `mailbox[${Math.floor((i - l.mailBase) / 256)}]`;
+    if (i < l.relBase) return `mailbox[${Math.floor((i - l.mailBase) / MAIL_WORDS)}]`;
     if (i < l.consBase) return `released[tid ${i - l.relBase}]`;
     return `consumer-handoff[${i - l.consBase}]`;
   };
