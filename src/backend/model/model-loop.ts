@@ -84,6 +84,12 @@ export class ModelLoop {
   readonly done = new Promise<void>((r) => { this.ended = r; });
   private failure: unknown;
   private readonly pendingNotifies: number[] | null;
+  /**
+   * A CPU was answered since the horizon was last computed. Only that can lower it (a CPU
+   * raising its SAFE only raises it), so the loop recomputes it only then: reading every
+   * CPU's SAFE after each event was half of the coordinator's time.
+   */
+  private unblocked = false;
 
   private notify(index: number): void {
     if (this.pendingNotifies) this.pendingNotifies.push(index);
@@ -246,6 +252,7 @@ export class ModelLoop {
       this.clock.f64[this.clock.at(cpu, 2 /* T_ANS */)] = at;
       this.clock.setSafe(cpu, at);
       this.blocked[cpu] = false;
+      this.unblocked = true;
       Atomics.store(this.ctl, cpuWord(cpu, ackField), req);
       this.notify(cpuWord(cpu, ackField));
     };
@@ -365,7 +372,10 @@ export class ModelLoop {
         if (r) await r;
         did++;
         // An answer lets a CPU run again from its time: the horizon may come down to it.
-        h = Math.min(h, this.horizon());
+        if (this.unblocked) {
+          this.unblocked = false;
+          h = Math.min(h, this.horizon());
+        }
       }
       if (Date.now() - lastYield >= 4) {
         // The control plane (finish, stats) and copier completions come through the event loop.
@@ -400,7 +410,10 @@ export class ModelLoop {
         this.t = e.t;
         if (e.fire()) throw new Error('internal: a step waited for the host under the explorer');
         did++;
-        h = Math.min(h, this.horizon());
+        if (this.unblocked) {
+          this.unblocked = false;
+          h = Math.min(h, this.horizon());
+        }
       }
       for (const i of this.pendingNotifies!.splice(0)) yield* mem.notify(i);
       if (did > 0) continue;
