@@ -51,6 +51,17 @@ describe('the same figures on every run, host load and checker aside', () => {
     expect(someLose).toBeGreaterThanOrEqual(2);
   });
 
+  it('the figures do not depend on how many CPUs share a worker thread (1, 3 or 8 of 8)', async () => {
+    const cfg = { cpus: 8, branches: 40_000, bufferRecords: 256, spares: 8, seed: 3 };
+    const runs = [];
+    for (const cpusPerWorker of [1, 3, 8]) runs.push(await run({ ...cfg, cpusPerWorker }));
+    const same = (r: RunResult) => JSON.stringify(machineFigures({ ...r, config: { ...r.config, cpusPerWorker: 0 } }));
+    expect(runs[0]!.ok).toBe(true);
+    expect(lost(runs[0]!)).toBeGreaterThan(0);
+    expect(same(runs[1]!)).toBe(same(runs[0]!));
+    expect(same(runs[2]!)).toBe(same(runs[0]!));
+  });
+
   it('btsim compare prints the same table twice', async () => {
     const args = ['compare', '--branches', '30000', '--buffer-records', '256', '--spares', '4'];
     const a = await btsim(args);

@@ -181,7 +181,7 @@ export class Coordinator implements DesignContext, ModelHost {
       cfg.consumers.filter((c) => c.kind.startsWith('thread') || c.target === cpu).length);
     // (Under the explorer the model loop runs deferred work itself: no kworker actor.)
     this.model = cfg.clock === 'model' && opts.clock
-      ? new ModelLoop(this, cfg.costs, cfg.seed, cfg.cpus, cfg.copiers, mem.words, opts.clock, !this.inlineDeferred)
+      ? new ModelLoop(this, cfg.costs, cfg.seed, cfg.cpus, cfg.copiers, mem.words, opts.clock, !this.inlineDeferred, this.inlineDeferred ? cfg.cpusPerWorker : 1)
       : null;
     if (this.model) {
       for (const w of this.writers) {

@@ -138,6 +138,17 @@ export const WAIT_KIND = 20;
 export const WAIT_TID = 21;
 export const WAIT_EPOCH = 22;
 export const ANS_ON = 23;
+/**
+ * Modelled clock, several CPUs on one worker (cpusPerWorker > 1): the worker's bell, the
+ * word of the first CPU of its group. The coordinator add(+1)s and notifies it with each
+ * answer to one of the group's CPUs; the worker sleeps on it when all its CPUs wait.
+ */
+export const HOST_BELL = 24;
+
+/** The bell of the worker that steps `cpu` (HOST_BELL). */
+export function hostBell(cpu: number, cpusPerWorker: number): number {
+  return cpuWord(cpu - (cpu % cpusPerWorker), HOST_BELL);
+}
 
 export const MAIL_ENTRIES = 64;
 export const MAIL_WORDS = MAIL_ENTRIES * 4;

@@ -164,6 +164,11 @@ export const configSchema = z.strictObject({
   clock: z.enum(['model', 'host']).optional(),
   /** The cost model of modelled time (costs.ts); every field may be swept. */
   costs: costsSchema.optional(),
+  /**
+   * Modelled clock: simulated CPUs stepped on one worker thread (default: enough for at most 8
+   * CPU workers). Figures do not depend on it; host memory and speed do. Host clock: 1.
+   */
+  cpusPerWorker: int(1, 256).optional(),
   /** Threads-mode stress: seeded delays before shared-memory operations. */
   chaos: z.strictObject({
     seed: int(0, 0xffff_ffff),
@@ -238,6 +243,7 @@ export interface SimConfig {
   chaos?: { seed: number; probability: number; maxDelayUs: number };
   clock: 'model' | 'host';
   costs: Costs;
+  cpusPerWorker: number;
   /** `--workload` trace specs (empty: the synthetic workload). */
   traces: string[];
   /** Set by run() before any worker starts: each trace's readable file, by CPU. */
@@ -486,6 +492,11 @@ export function resolveConfig(input: unknown): SimConfig {
     if (fmt.includes(32)) throw new ConfigError('format', c.format, '64 with --workload: real x86-64 traces need the 64-bit record format');
   }
   const skidRecords = c.skidRecords ?? DEFAULTS.skidRecords;
+  const clock = c.clock ?? 'model';
+  // Under the host clock a CPU blocks its whole thread while it waits: one CPU per thread.
+  if (clock === 'host' && c.cpusPerWorker !== undefined && c.cpusPerWorker !== 1) {
+    throw new ConfigError('cpusPerWorker', c.cpusPerWorker, '1 with --clock host (CPUs share a thread only under the modelled clock)');
+  }
   if (c.thresholdRecords !== undefined && c.bufferRecords !== undefined && c.thresholdRecords > c.bufferRecords) {
     throw new ConfigError('thresholdRecords', c.thresholdRecords, `an integer from 1 to bufferRecords (${c.bufferRecords})`);
   }
@@ -603,8 +614,10 @@ export function resolveConfig(input: unknown): SimConfig {
     workload: w,
     consumers,
     ...(c.chaos ? { chaos: c.chaos } : {}),
-    clock: c.clock ?? 'model',
+    clock,
     costs: resolveCosts(c.costs),
+    // A fixed rule, not the host's core count: the resolved config is part of every result.
+    cpusPerWorker: c.cpusPerWorker ?? (clock === 'model' ? Math.ceil(cpus / 8) : 1),
     ...(c.timelineOriginNs ? { timelineOriginNs: c.timelineOriginNs } : {}),
     traces,
     ...(c.traceFiles ? { traceFiles: c.traceFiles } : {}),

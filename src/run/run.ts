@@ -71,7 +71,7 @@ export class MemoryBudgetError extends ConfigError {
   }
 }
 
-interface CpuApi { run(): CpuResult }
+interface CpuApi { run(): CpuResult[] }
 interface CoordApi { init(): Promise<void>; run(): Promise<void>; finish(p: PendingLoss[][]): Promise<CoordinatorResult> }
 interface SinkApi { run(): Promise<void>; finish(r: (RingFinal | null)[]): (CheckResult | null)[]; closeDump(r: (RingFinal | null)[]): number[] | null }
 
@@ -299,16 +299,18 @@ class Runner {
     this.enter('cpus');
     const sinkRun = this.sink.run().catch((e: unknown) => this.stop({ actor: 'sink', cause: firstLine(e) }));
     const coordRun = this.coord.run().catch((e: unknown) => this.coordinatorFailed(e));
-    for (let c = 0; c < cfg.cpus; c++) {
-      const w = this.spawn('cpu.js', `cpu${c}`, { state: this.state, cpu: c }, c);
+    for (let first = 0; first < cfg.cpus; first += cfg.cpusPerWorker) {
+      const cpus = Array.from({ length: Math.min(cfg.cpusPerWorker, cfg.cpus - first) }, (_, k) => first + k);
+      const actor = cpus.length === 1 ? `cpu${first}` : `cpus ${first}-${cpus.at(-1)}`;
+      const w = this.spawn('cpu.js', actor, { state: this.state, cpus }, cpus);
       if (!w) return undefined;
-      this.cpuSeenAt[c] = this.cpuSpawnAt[c] = Date.now();
+      for (const c of cpus) this.cpuSeenAt[c] = this.cpuSpawnAt[c] = Date.now();
       const api = connect<CpuApi>(w);
       this.cpuApis.push(api);
       this.cpuRuns.push(
         api.run().then(
-          (r) => { this.cpuResults[c] = r; },
-          (e: unknown) => this.stop({ actor: `cpu${c}`, cause: firstLine(e) }),
+          (rs) => rs.forEach((r, k) => { this.cpuResults[cpus[k]!] = r; }),
+          (e: unknown) => this.stop({ actor, cause: firstLine(e) }),
         ),
       );
     }
@@ -362,18 +364,18 @@ class Runner {
     else this.stop({ actor: 'coordinator', cause: firstLine(e) });
   }
 
-  /** Start a worker; `cpu` for a CPU, whose thread may end once it has handed over its result. */
-  private spawn(file: string, actor: string, data: WorkerData, cpu?: number): Worker | undefined {
+  /** Start a worker; `cpus` for a CPU worker, whose thread may end once it has handed over its results. */
+  private spawn(file: string, actor: string, data: WorkerData, cpus?: number[]): Worker | undefined {
     if (this.terminating || this.stopping) return undefined;
     logSpawn('spawn', actor);
     // A CPU worker allocates next to nothing per record: a small young generation keeps each
     // of many workers' heaps small (64 CPUs: 925 MB peak instead of 1,067).
-    const w = new Worker(new URL(file, WORKERS), { workerData: data, ...(cpu !== undefined ? { resourceLimits: { maxYoungGenerationSizeMb: 1 } } : {}) });
+    const w = new Worker(new URL(file, WORKERS), { workerData: data, ...(cpus !== undefined ? { resourceLimits: { maxYoungGenerationSizeMb: 1 } } : {}) });
     w.on('error', (e) => this.stop({ actor, cause: firstLine(e) }));
     const exited = new Promise<void>((resolve) => {
       w.once('exit', (code) => {
         logSpawn('exit', actor);
-        const owed = cpu === undefined || !this.cpuResults[cpu];
+        const owed = cpus === undefined || cpus.some((c) => !this.cpuResults[c]);
         if (!this.terminating && owed) this.stop({ actor, cause: `its thread exited unexpectedly (code ${code})` });
         resolve();
       });
@@ -469,7 +471,7 @@ class Runner {
           this.cpusStarted = started;
           this.lastStartAt = now;
         }
-        for (let c = 0; c < this.cpuRuns.length; c++) {
+        for (let c = 0; c < this.cfg.cpus; c++) {
           if (this.cpuResults[c]) continue;
           if (this.stats[c * CPU_STAT_STRIDE + CPU_STAT_STARTED] === 0) {
             // Still loading: hung only when no worker has begun its run for a long while.

@@ -38,7 +38,8 @@ export interface SharedState {
 
 export interface WorkerData {
   state: SharedState;
-  cpu?: number;
+  /** The CPUs a CPU worker steps (one, or cpusPerWorker under the modelled clock). */
+  cpus?: number[];
   design?: string;
   dumpDir?: string;
 }

@@ -10,7 +10,7 @@
  * instant, in event order; so the coordinator's DS words, free pool and consumers are always
  * in the state of the event being processed, and an answer may read them directly.
  */
-import { ANS_ON, DS_ENABLED, FLUSH_ACK, FLUSH_REQ, G_COORD_SLEEP, G_DOORBELL, G_HEARTBEAT, G_STOP, PMI_ACK, PMI_REQ, WAIT_ACK, WAIT_EPOCH, WAIT_KIND, WAIT_REQ, WAIT_TID, cpuWord } from '../../mem/layout.js';
+import { hostBell, ANS_ON, DS_ENABLED, FLUSH_ACK, FLUSH_REQ, G_COORD_SLEEP, G_DOORBELL, G_HEARTBEAT, G_STOP, PMI_ACK, PMI_REQ, WAIT_ACK, WAIT_EPOCH, WAIT_KIND, WAIT_REQ, WAIT_TID, cpuWord } from '../../mem/layout.js';
 import { ClockWords, T_ARG, T_REQ, WAIT_ENABLE, WAIT_RELEASE, WAIT_RUN } from '../../mem/clock-words.js';
 import type { Costs } from '../../model/costs.js';
 import type { Step } from '../../designs/design.js';
@@ -106,6 +106,8 @@ export class ModelLoop {
     clockSab: SharedArrayBuffer,
     /** Under the explorer: notifies are performed as operations by actor(), so it can wake the waiter. */
     explore = false,
+    /** CPUs stepped on one worker thread (their worker's bell is rung with each answer). */
+    private readonly cpusPerWorker = 1,
   ) {
     this.pendingNotifies = explore ? [] : null;
     this.cpus = cpus;
@@ -255,6 +257,12 @@ export class ModelLoop {
       this.unblocked = true;
       Atomics.store(this.ctl, cpuWord(cpu, ackField), req);
       this.notify(cpuWord(cpu, ackField));
+      if (this.cpusPerWorker > 1) {
+        // Its worker sleeps on one word for all its CPUs.
+        const bell = hostBell(cpu, this.cpusPerWorker);
+        Atomics.add(this.ctl, bell, 1);
+        this.notify(bell);
+      }
     };
     if (at <= this.t) give();
     else this.queue.at(at, cpu, give);

@@ -1,0 +1,72 @@
+/**
+ * Several simulated CPUs stepped on one worker thread (modelled clock, cpusPerWorker > 1). Each
+ * CPU runs until it waits for an answer (its memory hands the wait over instead of blocking,
+ * cooperative-mem.ts); then the next one runs. When all of them wait, the thread sleeps on its
+ * bell, which the coordinator rings with each answer to one of them (layout.ts HOST_BELL).
+ * Under the modelled clock a CPU's course depends only on its answers, so the figures are the
+ * same whichever CPUs share a thread (clock-words.ts).
+ */
+import { G_STOP } from '../mem/layout.js';
+import type { Op, WaitResult } from '../mem/shared-mem.js';
+import type { CpuCore } from './cpu-core.js';
+import type { EventChunk } from '../workload/events.js';
+
+export interface GroupCpu {
+  core: CpuCore;
+  /** Fills the next epoch into `chunk`; false when the workload is done. */
+  fill: (chunk: EventChunk) => boolean;
+  chunk: EventChunk;
+  /** Called between epochs (test hooks may throw there). */
+  afterEpoch?: () => void;
+}
+
+interface Live {
+  gen: Generator<Op, void, unknown>;
+  waitOn: { index: number; expected: number } | null;
+  resume: WaitResult | undefined;
+  done: boolean;
+}
+
+function* cpuSteps(c: GroupCpu): Generator<Op, void, unknown> {
+  while (c.fill(c.chunk)) {
+    if (!(yield* c.core.steps(c.chunk))) break;
+    c.afterEpoch?.();
+  }
+  yield* c.core.finish();
+}
+
+export function runCpuGroup(cpus: GroupCpu[], ctl: Int32Array, bell: number): void {
+  const lives: Live[] = cpus.map((c) => ({ gen: cpuSteps(c), waitOn: null, resume: undefined, done: false }));
+  const step = (l: Live): void => {
+    const r = l.gen.next(l.resume);
+    l.resume = undefined;
+    if (r.done) {
+      l.done = true;
+      return;
+    }
+    const op = r.value;
+    if (op.op !== 'wait') throw new Error(`internal: a CPU yielded ${op.op} on a shared thread`);
+    l.waitOn = { index: op.index, expected: op.expected };
+  };
+  for (;;) {
+    const seen = Atomics.load(ctl, bell);
+    const stopping = Atomics.load(ctl, G_STOP) !== 0;
+    let ran = false;
+    let live = false;
+    for (const l of lives) {
+      if (l.done) continue;
+      live = true;
+      if (l.waitOn) {
+        // Its word moved (an answer), or the run is stopping (it looks at G_STOP itself).
+        if (!stopping && Atomics.load(ctl, l.waitOn.index) === l.waitOn.expected) continue;
+        l.resume = stopping ? 'timed-out' : 'not-equal';
+        l.waitOn = null;
+      }
+      step(l);
+      ran = true;
+    }
+    if (!live) return;
+    // Every CPU waits: sleep until the coordinator answers one of them (or a stop: 50 ms).
+    if (!ran) Atomics.wait(ctl, bell, seen, 50);
+  }
+}
