@@ -4,10 +4,12 @@
  * filter and splay into the consumers, copies handed to the copier pool), services
  * context-switch flushes, and finishes the run with a last drain.
  *
- * One coordinator serves all CPUs, so simultaneous overflows queue here: a CPU's stall
- * is its wait in this queue plus its own service. Interrupts go first; deferred work runs
- * between them, as softirqs do, in order per CPU (a CPU's buffers are drained in the order
- * they were filled). A deferred item waiting for a copier blocks only its own CPU's queue.
+ * Host clock: one coordinator serves all CPUs, so simultaneous overflows queue here: a CPU's
+ * stall is its wait in this queue plus its own service. Interrupts go first; deferred work
+ * runs between them, as softirqs do, in order per CPU (a CPU's buffers are drained in the
+ * order they were filled). A deferred item waiting for a copier blocks only its own CPU's
+ * queue. Modelled clock: the same steps run as timed processes of the model loop
+ * (backend/model/), which decides when each happens; handlers of different CPUs overlap.
  */
 import type { SimConfig } from '../model/config.js';
 import {
@@ -24,6 +26,7 @@ import { consumerRegions } from '../consumers/consumer-memory.js';
 import { TimelineLog, type TraceEvent } from '../model/timeline.js';
 import { BtsimError, DesignError } from '../model/errors.js';
 import { LossCause } from '../model/constants.js';
+import { ctxOp } from '../designs/ctx-ops.js';
 import { recordWords } from '../model/hw-record.js';
 import { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE, type PendingLoss } from '../frontend/cpu-core.js';
 import { ModelLoop, spend, type ModelHost } from './model/model-loop.js';
@@ -115,6 +118,8 @@ export class Coordinator implements DesignContext, ModelHost {
   readonly words: DesignContext['words'];
   /** CPUs whose interrupt the design holds past onOverflow (it acknowledges them itself). */
   private readonly held = new Set<number>();
+  /** Host clock: held interrupts not acknowledged yet (ds.ack takes only these). */
+  private readonly ackable = new Set<number>();
 
   holdCpu(cpu: number): void {
     this.held.add(cpu);
@@ -227,8 +232,10 @@ export class Coordinator implements DesignContext, ModelHost {
       *inKernel(cpu) { return (yield* mem.load(w(cpu, DS_MODE))) === 1; },
       *tid(cpu) { return yield* mem.load(w(cpu, DS_TID)); },
       *ack(cpu) {
-        if (self.model) self.model.ackHeld(cpu);
-        else yield* mem.store(w(cpu, PMI_ACK), self.acked[cpu]!);
+        if (self.model) return self.model.ackHeld(cpu);
+        // Only an interrupt the design holds (the model loop checks the same).
+        if (!self.ackable.delete(self.cpuId('ctx.ds.ack', cpu))) throw new BtsimError(`ctx.ds.ack: cpu ${cpu}'s interrupt is not held (ctx.holdCpu in its onOverflow) or was acknowledged already`);
+        yield* mem.store(w(cpu, PMI_ACK), self.acked[cpu]!);
       },
     };
     this.words = {
@@ -305,19 +312,26 @@ export class Coordinator implements DesignContext, ModelHost {
     }
   }
 
+  /**
+   * Modelled clock: run `splay` (filter and splay of `records` hardware records of `cpu`, or
+   * loss markers only) and spend its modelled time: per record and consumer, the pages of
+   * consumer buffers it touches (none if the design pins them), and waits for consumers'
+   * buffers (policy wait). Every splay under the modelled clock goes through here.
+   */
+  private *costed(cpu: number, records: number, splay: () => void): Step {
+    const clk = this.drainClock;
+    clk.now = this.now;
+    clk.faults = 0;
+    splay();
+    const costs = this.cfg.costs;
+    const faults = this.design.pinsConsumerBuffers ? 0 : clk.faults;
+    yield spend((clk.now - this.now) + records * costs.splayNsPerRecord * this.splayFanout[cpu]! + faults * costs.pageFaultNs) as never;
+  }
+
   private *drainSteps(cpu: number, buffer: number, count: number): Step {
     if (this.model) {
-      // Filter and splay take modelled time: per record and consumer, first touches of
-      // consumer pages not pinned, and waits for consumers' buffers (policy wait).
-      const clk = this.drainClock;
       const before = this.drained.get(buffer) ?? 0;
-      clk.now = this.now;
-      clk.faults = 0;
-      this.drainNow(cpu, buffer, count);
-      const records = Math.max(0, count - before);
-      const costs = this.cfg.costs;
-      const faults = this.design.pinsConsumerBuffers ? 0 : clk.faults;
-      yield spend((clk.now - this.now) + records * costs.splayNsPerRecord * this.splayFanout[cpu]! + faults * costs.pageFaultNs) as never;
+      yield* this.costed(cpu, Math.max(0, count - before), () => this.drainNow(cpu, buffer, count));
       return;
     }
     if (this.inlineDeferred) {
@@ -400,7 +414,7 @@ export class Coordinator implements DesignContext, ModelHost {
     this.cpuId('ctx.copy', cpu);
     this.bufferId('ctx.copy', buffer);
     this.recordCount('ctx.copy', cpu, count);
-    return (yield { op: 'copy', cpu, buffer, count }) as number;
+    return (yield ctxOp({ op: 'copy', cpu, buffer, count } as const)) as number;
   }
 
   kernelRingsOnly(cpu: number, tid: number): boolean {
@@ -436,18 +450,24 @@ export class Coordinator implements DesignContext, ModelHost {
   }
 
   *drainCircular(cpu: number, buffer: number, exit: CircularExit): Step {
-    // What the hardware overwrote (and losses announced by overwritten LOSS records) comes
-    // first: it all happened before the oldest surviving record.
-    for (const [cause, tid, klass, count] of exit.counts) this.splay.loss(cpu, klass, cause, tid, count);
-    this.splay.emitMarkers();
-    this.splay.resync(cpu, exit.syncTid, exit.syncKind);
     const records = this.cfg.cpuBuffers[cpu]!.records;
-    if (!this.inlineDeferred) yield { op: 'yield', index: -1 };
-    if (exit.start > 0) {
-      this.splay.drain(cpu, buffer, exit.start, records);
-      this.splay.drain(cpu, buffer, 0, exit.start);
-    } else {
-      this.splay.drain(cpu, buffer, 0, exit.count);
+    const splay = (): void => {
+      // What the hardware overwrote (and losses announced by overwritten LOSS records) comes
+      // first: it all happened before the oldest surviving record.
+      for (const [cause, tid, klass, count] of exit.counts) this.splay.loss(cpu, klass, cause, tid, count);
+      this.splay.emitMarkers();
+      this.splay.resync(cpu, exit.syncTid, exit.syncKind);
+      if (exit.start > 0) {
+        this.splay.drain(cpu, buffer, exit.start, records);
+        this.splay.drain(cpu, buffer, 0, exit.start);
+      } else {
+        this.splay.drain(cpu, buffer, 0, exit.count);
+      }
+    };
+    if (this.model) yield* this.costed(cpu, exit.start > 0 ? records : exit.count, splay);
+    else {
+      if (!this.inlineDeferred) yield { op: 'yield', index: -1 };
+      splay();
     }
     this.drained.set(buffer, records);
   }
@@ -547,6 +567,7 @@ export class Coordinator implements DesignContext, ModelHost {
     this.acked[c] = req;
     if (this.held.has(c)) {
       this.held.delete(c); // the design acknowledges it later (ds.ack + notify)
+      this.ackable.add(c);
     } else {
       yield* mem.store(cpuWord(c, PMI_ACK), req);
       yield* mem.notify(cpuWord(c, PMI_ACK));
@@ -584,8 +605,14 @@ export class Coordinator implements DesignContext, ModelHost {
     const off = (yield* mem.load(cpuWord(cpu, DS_ENABLED))) === 0;
     if (!circular && !off && this.model) yield* this.drainSteps(cpu, buffer, count);
     else if (!circular && !off) this.drainNow(cpu, buffer, count);
-    for (const [cause, tid, klass, cnt] of yield* this.readMailbox(cpu)) this.splay.loss(cpu, klass, cause, tid, cnt);
-    this.splay.emitMarkers();
+    const mail = yield* this.readMailbox(cpu);
+    const markers = (): void => {
+      for (const [cause, tid, klass, cnt] of mail) this.splay.loss(cpu, klass, cause, tid, cnt);
+      this.splay.emitMarkers();
+    };
+    // Markers take consumers' room too (and may wait for a buffer): at this step's time.
+    if (this.model) yield* this.costed(cpu, 0, markers);
+    else markers();
   }
 
   /**

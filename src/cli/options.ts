@@ -50,7 +50,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { flag: 'record-ns', field: 'costs.recordNs', kind: 'number', help: 'extra modelled ns per BTS record stored', dflt: '20' },
   { flag: 'pmi-ns', field: 'costs.pmiNs', kind: 'number', help: 'modelled ns from threshold crossing to the handler running', dflt: '1500' },
   { flag: 'work-queue-ns', field: 'costs.workQueueNs', kind: 'number', help: 'mean modelled schedule_work() latency, ns', dflt: '20000' },
-  { flag: 'page-fault-ns', field: 'costs.pageFaultNs', kind: 'number', help: 'modelled ns per first touch of a consumer page not pinned', dflt: '1000' },
+  { flag: 'page-fault-ns', field: 'costs.pageFaultNs', kind: 'number', help: 'modelled ns per page of a consumer buffer first written (not pinned; callback buffers are fresh each fill)', dflt: '1000' },
   { flag: 'copy-gbps', field: 'costs.copyGBps', kind: 'number', help: 'modelled copy bandwidth, GB/s, shared by copies in flight', dflt: '10' },
   { flag: 'handler', field: 'costs.handler', kind: 'string', help: 'who runs overflow handlers: per-cpu (each on its own CPU) or single (one agent for all)', dflt: 'per-cpu' },
 ];

@@ -10,6 +10,7 @@
 import type { SimConfig } from '../model/config.js';
 import { ConfigError, DesignError } from '../model/errors.js';
 import type { DesignContext, Step, SwapDesign } from './design.js';
+import { isCtxOp } from './ctx-ops.js';
 
 /** Where a step of the design runs: 1 onOverflow, 2 deferred work (the watchdog reads it). */
 export type DesignPlace = 1 | 2;
@@ -88,6 +89,9 @@ export function guardDesign(d: SwapDesign, hooks: GuardHooks = {}): SwapDesign {
       if (r.done) return r.value;
       const op = r.value as { op?: unknown; index?: unknown } | null;
       const kind = op && typeof op === 'object' ? op.op : undefined;
+      if ((kind === 'copy' || kind === 'spend') && !isCtxOp(op)) {
+        throw new DesignError(name, `${where}: it yielded its own ${describeYield(r.value)}; only ctx issues "${kind}" (use yield* ctx.… )`);
+      }
       if (kind === 'copy') {
         if (place !== 2) throw new DesignError(name, `${where}: ctx.copy() is for deferred work only (queue it with ctx.defer)`);
       } else if (kind !== 'spend' && !(typeof kind === 'string' && MEM_OPS.has(kind) && typeof op!.index === 'number')) {

@@ -8,7 +8,7 @@
  * and batches: base + (branches - b0) x branchNs + (records - r0) x recordNs.
  */
 import type { Costs } from '../model/costs.js';
-import { ClockWords, T_ANS, T_ARG, T_REQ } from '../mem/clock-words.js';
+import { ClockWords, T_ANS, T_ARG, T_ON, T_REQ } from '../mem/clock-words.js';
 
 export class CpuClock {
   private base = 0;
@@ -69,6 +69,11 @@ export class CpuClock {
     const at = this.words.f64[this.words.at(this.id, T_ANS)]!;
     this.promised = at;
     return at;
+  }
+
+  /** When tracing last came back on, as the last answer says (read after the ACK was seen). */
+  onSince(): number {
+    return this.words.f64[this.words.at(this.id, T_ON)]!;
   }
 
   /**

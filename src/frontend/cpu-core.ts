@@ -156,8 +156,8 @@ export class CpuCore {
   flushStallNs = 0;
   /** Modelled clock (null: host time, today's behaviour). */
   private readonly clock: CpuClock | null;
-  /** Modelled time of the last threshold crossing. */
-  private tCross = 0;
+  /** Modelled time of the threshold crossing not yet sent with a PMI (-1: none). */
+  private tCross = -1;
 
   /** This CPU's modelled time now. */
   private t(): number {
@@ -594,7 +594,8 @@ export class CpuCore {
     }
     this.timeline?.span('context-switch flush (stall)', this.timeline.now() - dt / 1000, this.timeline.now(), { tid });
     if (!this.clock) yield* this.reload();
-    else if (!this.enabled && this.lastOn) yield* this.reload(true, this.lastAnswer);
+    // Back on while it stalled: the tracing-off window ended when it came back on.
+    else if (!this.enabled && this.lastOn) yield* this.reload(true, this.clock.onSince());
   }
 
   /**
@@ -664,7 +665,7 @@ export class CpuCore {
       dt = ok ? this.lastAnswer - m0 : 0;
       if (ok) {
         this.clock.resume(this.lastAnswer, this.branches, this.hwRecords + this.annotations);
-        if (!this.enabled && on) yield* this.reload(true, this.lastAnswer);
+        if (!this.enabled && on) yield* this.reload(true, this.clock.onSince());
       }
     } else {
       ok = yield* this.waitAtLeast(this.layout.relBase + tid, epoch + 1);
@@ -752,8 +753,12 @@ export class CpuCore {
     const clock = this.clock;
     const m0 = clock ? this.t() : 0;
     // The handler runs pmiNs after the crossing, or when the CPU takes the interrupt if the
-    // skid took longer (interrupts were off).
-    clock?.stamp(Math.max(m0, this.tCross + clock.pmiNs), this.tCross);
+    // skid took longer (interrupts were off). No crossing (leaving circular mode): pmiNs from
+    // now, and no service latency sample (-1).
+    if (clock) {
+      clock.stamp(this.tCross >= 0 ? Math.max(m0, this.tCross + clock.pmiNs) : m0 + clock.pmiNs, this.tCross);
+      this.tCross = -1;
+    }
     yield* mem.add(cpuWord(id, PMI_REQ), 1);
     yield* mem.add(G_DOORBELL, 1);
     yield* mem.notify(G_DOORBELL);
@@ -872,9 +877,11 @@ export class CpuCore {
     }
     this.pmiArmed = this.idx < this.threshold;
     if (!this.pmiArmed && this.enabled) {
-      // Installed already past the threshold (a design that did not drain): raise again.
+      // Installed already past the threshold (a design that did not drain): raise again,
+      // crossed the moment it was loaded.
       this.pmiPending = true;
       this.skidLeft = this.cfg.skidRecords;
+      if (this.clock) this.tCross = this.t();
     }
     this.canWrite = this.enabled && (this.idx < this.absMax || this.circular);
     if (this.canWrite && this.hadDrop) {

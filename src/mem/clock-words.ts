@@ -29,13 +29,18 @@
  *    flush, or the end of its timeslice); the coordinator answers once its own events have
  *    reached L ("still off until L": SAFE = L, a promise the CPU keeps because it cannot
  *    raise a PMI while off) or once a re-enable at x < L was processed ("on again at x").
- *    The records it executes before that time are the ones lost.
+ *    The records it executes before that time are the ones lost. The one request below its
+ *    promise: within "off until L", a thread at its return to user mode asks to wait for the
+ *    re-enable (WAIT_ENABLE); that request only waits, changes nothing another actor sees, and
+ *    is answered at the re-enable, which lies at L or later.
  *
  * Who writes what (Float64 words are plain stores, made visible by the Atomics operation on
  * ctl that follows them, and read only after the matching Atomics load):
  *   T_REQ   CPU, before bumping its request counter: the request's modelled time
  *   T_ARG   CPU: PMI: the threshold crossing; WAIT_RUN: L
  *   T_ANS   coordinator, before the ACK: the time the CPU resumes (or may run to)
+ *   T_ON    coordinator, before the ACK: when tracing last came back on (ends a CPU's
+ *           tracing-off window when it learns of it from an answer at a later time)
  *   SAFE    BigInt64, Atomics: see above (floor of ns: a lower bound stays one)
  * and on ctl (per CPU, layout.ts): WAIT_KIND, WAIT_TID, WAIT_EPOCH (CPU, before WAIT_REQ);
  * ANS_ON (coordinator, before every ACK: 1 if tracing is on at T_ANS).
@@ -48,6 +53,8 @@ export const T_ARG = 1;
 export const T_ANS = 2;
 /** Index of SAFE in the BigInt64 view (same stride, same memory). */
 export const T_SAFE = 3;
+/** Coordinator, before every ACK: when tracing last came back on for the CPU (its window's end). */
+export const T_ON = 4;
 
 export const WAIT_RUN = 1;
 export const WAIT_ENABLE = 2;

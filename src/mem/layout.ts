@@ -63,7 +63,8 @@
  *    to the pool while DS_BASE still names it, so the coordinator never drains a CPU's DS
  *    area while its tracing is off (not at a flush, not at the end). Whoever
  *    re-enables stores the DS words first and DS_ENABLED = 1 last; the CPU loads
- *    DS_ENABLED at each batch boundary and, seeing 1, reloads the DS words. (Atomics are
+ *    DS_ENABLED at each batch boundary and, seeing 1, reloads the DS words (host clock; under
+ *    the modelled clock it learns of a re-enable only from an answer). (Atomics are
  *    sequentially consistent: the stores before the flag are visible after it.)
  *  - A buffer taken out of the DS area belongs to whoever took it until it is pushed back
  *    on the free pool; a pushed buffer is never read again by its previous owner.

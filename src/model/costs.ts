@@ -44,10 +44,6 @@ export function resolveCosts(c: Partial<Costs> | undefined): Costs {
   return { ...DEFAULT_COSTS, ...(c ?? {}) };
 }
 
-/** Bytes of one record in a consumer buffer and in a copy (the 64-bit ABI). */
-export const RECORD_BYTES = 24;
-export const PAGE_BYTES = 4096;
-
 /**
  * The "tail" shape of schedule_work() latency: with probability 19/20 an exponential wait of
  * mean m, otherwise (the worker was busy with other work, or preempted) one of mean 10 m;
@@ -62,9 +58,4 @@ export function workQueueLatency(costs: Costs, seed: number, cpu: number, n: num
   // 1 - u in (0, 1]: the logarithm is finite.
   const u = 1 - rng.next() / 0x1_0000_0000;
   return (-Math.log(u) * mean * (long ? 10 : 1)) / 1.45;
-}
-
-/** Nanoseconds to copy `bytes` at `gbps` GB/s (1 GB/s = 1 byte/ns). */
-export function copyNs(bytes: number, gbps: number): number {
-  return bytes / gbps;
 }

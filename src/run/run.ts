@@ -632,7 +632,7 @@ function assemble(
     clock: cfg.clock,
     seed: cfg.seed,
     design: cfg.design,
-    config: cfg,
+    config: machineConfig(cfg),
     cpus: cpuReports,
     consumers,
     coordinator: {
@@ -658,6 +658,16 @@ function assemble(
     complete,
     ok,
   };
+}
+
+/**
+ * The config as the result carries it: without what only this host's run set (the unpacked
+ * traces' temporary paths, the timeline's hrtime origin), so that a result is the same on every
+ * run and can be run again as it is (run() sets both anew from `traces` and `--timeline`).
+ */
+function machineConfig(cfg: SimConfig): SimConfig {
+  const { traceFiles: _files, timelineOriginNs: _origin, ...rest } = cfg;
+  return rest;
 }
 
 /** Gated threads (the scheduler's account) and the threads' waits for tracing (all CPUs'), by tid. */

@@ -11,9 +11,10 @@
  * in the state of the event being processed, and an answer may read them directly.
  */
 import { hostBell, ANS_ON, DS_ENABLED, FLUSH_ACK, FLUSH_REQ, G_COORD_SLEEP, G_DOORBELL, G_HEARTBEAT, G_STOP, PMI_ACK, PMI_REQ, WAIT_ACK, WAIT_EPOCH, WAIT_KIND, WAIT_REQ, WAIT_TID, cpuWord } from '../../mem/layout.js';
-import { ClockWords, T_ARG, T_REQ, WAIT_ENABLE, WAIT_RELEASE, WAIT_RUN } from '../../mem/clock-words.js';
+import { ClockWords, T_ANS, T_ARG, T_ON, T_REQ, WAIT_ENABLE, WAIT_RELEASE, WAIT_RUN } from '../../mem/clock-words.js';
 import type { Costs } from '../../model/costs.js';
 import type { Step } from '../../designs/design.js';
+import { ctxOp } from '../../designs/ctx-ops.js';
 import type { Op, SharedMem } from '../../mem/shared-mem.js';
 import { BtsimError, DesignError } from '../../model/errors.js';
 import { EV_GRANT, EV_REQUEST, EventQueue } from './event-queue.js';
@@ -27,7 +28,8 @@ export interface SpendOp {
 }
 
 export function spend(ns: number): SpendOp {
-  return { op: 'spend', ns };
+  if (!Number.isFinite(ns) || ns < 0) throw new Error(`internal: a step would spend ${ns} ns`);
+  return ctxOp({ op: 'spend', ns });
 }
 
 /** What the loop needs from the coordinator that owns the design, the splay and the buffers. */
@@ -49,7 +51,6 @@ export interface ModelHost {
 interface Parked {
   kind: number;
   req: number;
-  t: number;
   tid: number;
 }
 
@@ -78,6 +79,8 @@ export class ModelLoop {
   t = 0;
   /** Threshold crossing of each CPU's pending overflow (for the service latency), -1: none. */
   readonly crossAt: number[];
+  /** When tracing last came back on, per CPU (answers carry it: T_ON). */
+  private readonly onAt: number[];
   readonly handlerNs: number[] = [];
   private finishing = false;
   private ended: () => void = () => {};
@@ -118,6 +121,7 @@ export class ModelLoop {
     this.parked = new Array<Parked | null>(cpus).fill(null);
     this.flushAfterWork = new Array<((t: number) => void) | null>(cpus).fill(null);
     this.crossAt = new Array<number>(cpus).fill(-1);
+    this.onAt = new Array<number>(cpus).fill(0);
     this.bandwidth = new Bandwidth(costs.copyGBps, this.queue);
     this.work = new WorkQueue(cpus, copiers, costs, seed, this.queue, (cpu, t) => {
       const f = this.flushAfterWork[cpu];
@@ -249,9 +253,11 @@ export class ModelLoop {
 
   /** Answer CPU `cpu`'s request `req` (on `ackField`) at modelled time `at`. */
   private answer(cpu: number, at: number, ackField: number, req: number): void {
+    if (!this.blocked[cpu]) throw new Error(`internal: an answer to cpu${cpu}, which waits for none`);
     const give = (): void => {
       Atomics.store(this.ctl, cpuWord(cpu, ANS_ON), Atomics.load(this.ctl, cpuWord(cpu, DS_ENABLED)));
-      this.clock.f64[this.clock.at(cpu, 2 /* T_ANS */)] = at;
+      this.clock.f64[this.clock.at(cpu, T_ANS)] = at;
+      this.clock.f64[this.clock.at(cpu, T_ON)] = this.onAt[cpu]!;
       this.clock.setSafe(cpu, at);
       this.blocked[cpu] = false;
       this.unblocked = true;
@@ -269,6 +275,7 @@ export class ModelLoop {
   }
 
   private overflow(cpu: number, req: number, hs: number, crossed: number): void {
+    // (-1: no crossing behind this interrupt, e.g. leaving circular mode: no latency sample.)
     this.crossAt[cpu] = crossed;
     const run = (start: number): void => {
       this.process(start, cpu, this.host.handlerSteps(cpu, req), (end) => {
@@ -276,7 +283,8 @@ export class ModelLoop {
         this.host.span(-1, `service cpu${cpu} overflow`, start, end, { design: this.host.designName });
         if (this.costs.handler === 'single') this.agentDone(end);
         // A held CPU is answered when the design acknowledges it (ackHeld).
-        if (!this.host.takeHeld(cpu)) this.answer(cpu, end + this.costs.irqExitNs, PMI_ACK, req);
+        if (this.host.takeHeld(cpu)) this.held.add(cpu);
+        else this.answer(cpu, end + this.costs.irqExitNs, PMI_ACK, req);
       });
     };
     if (this.costs.handler === 'per-cpu') return run(hs);
@@ -297,10 +305,17 @@ export class ModelLoop {
     this.queue.at(end, -1, next);
   }
 
-  /** The design acknowledges an interrupt it held (ds.ack), at the current step's time. */
+  /**
+   * The design acknowledges an interrupt it held (ds.ack), at the current step's time. Only an
+   * interrupt it holds: an answer to a CPU that waits for nothing, or for something else,
+   * would free a CPU that is not waiting and lose its SAFE (the machine would stop for ever).
+   */
   ackHeld(cpu: number): void {
+    if (!this.held.delete(cpu)) throw new BtsimError(`ctx.ds.ack: cpu ${cpu}'s interrupt is not held (ctx.holdCpu in its onOverflow) or was acknowledged already`);
     this.answer(cpu, this.host.now + this.costs.irqExitNs, PMI_ACK, this.seen[cpu]!.pmi);
   }
+  /** CPUs whose interrupt the design holds and has not acknowledged yet. */
+  private readonly held = new Set<number>();
 
   private flush(cpu: number, req: number, t: number): void {
     const go = (start: number): void => this.process(start, cpu, this.host.flushSteps(cpu), (end) => this.answer(cpu, end, FLUSH_ACK, req));
@@ -318,7 +333,7 @@ export class ModelLoop {
       return;
     }
     if (Atomics.load(this.ctl, cpuWord(cpu, DS_ENABLED)) === 1) return this.answer(cpu, t, WAIT_ACK, req);
-    const p: Parked = { kind, req, t, tid };
+    const p: Parked = { kind, req, tid };
     this.parked[cpu] = p;
     if (kind === WAIT_RUN) {
       // Leave to run with tracing off until `until`, once nothing earlier can turn it on.
@@ -334,6 +349,7 @@ export class ModelLoop {
 
   /** The design programmed `cpu`'s DS area with tracing on (install, enable) at the current step. */
   enabled(cpu: number): void {
+    this.onAt[cpu] = this.host.now;
     const p = this.parked[cpu];
     if (!p) return;
     this.parked[cpu] = null;
@@ -451,7 +467,6 @@ export class ModelLoop {
       const p = this.parked[c];
       const waitsFor = [...this.releaseWaits].find(([, ws]) => ws.some((w) => w.cpu === c))?.[0];
       if (p?.kind === WAIT_ENABLE) why.push(`cpu${c}: thread ${p.tid} waits at its return to user mode for tracing to come back on (notify-resume), and the design never turns it back on`);
-      else if (p) why.push(`cpu${c}: tracing is off and the design never turns it back on`);
       else if (this.seen[c]!.pmi > Atomics.load(this.ctl, cpuWord(c, PMI_ACK))) why.push(`cpu${c}: the design held its interrupt (holdCpu) and never acknowledged it`);
       else why.push(`cpu${c}: waits for thread ${waitsFor ?? '?'} to be released by the CPU it ran on`);
     }

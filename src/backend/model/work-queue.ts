@@ -48,10 +48,6 @@ export class WorkQueue {
     return this.running[cpu]! || this.queued[cpu]!.length > 0;
   }
 
-  busy(): boolean {
-    return this.queued.some((q) => q.length > 0) || this.running.some((r) => r);
-  }
-
   /** schedule_work() at `t`. */
   add(t: number, cpu: number, start: WorkItem['start']): void {
     const n = this.counts[cpu]!++;
