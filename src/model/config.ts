@@ -149,11 +149,15 @@ export const configSchema = z.strictObject({
   consumers: z.array(consumerSchema).max(4_096).optional(),
   /**
    * Real programs' traces to replay (`qemu:FILE`, `perf-script:FILE`, gzip accepted): trace
-   * i runs alone as tid i + 1 on CPU i, and the run lasts as long as the longest trace.
+   * i is tid i + 1, scheduled over the CPUs like the synthetic threads, and the run lasts
+   * until every trace is done.
    */
   traces: z.array(z.string().min(1)).max(256).optional(),
   /** Internal: set by run() once the traces are readable (a resolved config carries it). */
-  traceFiles: z.array(z.strictObject({ format: z.enum(['qemu', 'perf-script']), path: z.string(), source: z.string() })).optional(),
+  traceFiles: z.array(z.strictObject({
+    format: z.enum(['qemu', 'perf-script']), path: z.string(), source: z.string(),
+    natural: z.number().int().min(0).optional(), total: z.number().int().min(0).optional(),
+  })).optional(),
   /** Internal: set by run() for --timeline (the hrtime origin of its timestamps, ns). */
   timelineOriginNs: z.number().min(0).optional(),
   /**
@@ -241,7 +245,8 @@ export interface SimConfig {
   /** `--workload` trace specs (empty: the synthetic workload). */
   traces: string[];
   /** Set by run() before any worker starts: each trace's readable file, by CPU. */
-  traceFiles?: { format: 'qemu' | 'perf-script'; path: string; source: string }[];
+  /** Each trace's events before its end, and with the end's (interrupt, switch to idle): set by prepareTraces. */
+  traceFiles?: { format: 'qemu' | 'perf-script'; path: string; source: string; natural?: number; total?: number }[];
   /** Set by run() when a timeline is asked for: the hrtime (ns) its timestamps count from. */
   timelineOriginNs?: number;
 }
@@ -479,7 +484,6 @@ export function resolveConfig(input: unknown): SimConfig {
   const traces = c.traces ?? [];
   const cpus = c.cpus ?? (traces.length || DEFAULTS.cpus);
   if (traces.length) {
-    if (traces.length > cpus) throw new ConfigError('cpus', cpus, `at least the number of --workload traces (${traces.length}): each runs on its own CPU`);
     if (c.branches !== undefined && !c.traceFiles && !c.cpuBuffers) throw new ConfigError('branches', c.branches, 'nothing with --workload: a trace run lasts as long as its longest trace');
     if (c.workload?.threads !== undefined && c.workload.threads !== traces.length) throw new ConfigError('workload.threads', c.workload.threads, `nothing with --workload: each trace is one thread (${traces.length})`);
     const fmt = c.format === undefined ? [64] : Array.isArray(c.format) ? c.format : [c.format];
