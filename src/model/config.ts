@@ -156,6 +156,7 @@ export const configSchema = z.strictObject({
   /** Internal: set by run() once the traces are readable (a resolved config carries it). */
   traceFiles: z.array(z.strictObject({
     format: z.enum(['qemu', 'perf-script']), path: z.string(), source: z.string(),
+    trace: z.number().int().min(0), vcpu: z.number().int().min(0).optional(),
     natural: z.number().int().min(0).optional(), total: z.number().int().min(0).optional(),
   })).optional(),
   /** Internal: set by run() for --timeline (the hrtime origin of its timestamps, ns). */
@@ -245,8 +246,12 @@ export interface SimConfig {
   /** `--workload` trace specs (empty: the synthetic workload). */
   traces: string[];
   /** Set by run() before any worker starts: each trace's readable file, by CPU. */
-  /** Each trace's events before its end, and with the end's (interrupt, switch to idle): set by prepareTraces. */
-  traceFiles?: { format: 'qemu' | 'perf-script'; path: string; source: string; natural?: number; total?: number }[];
+  /**
+   * One entry per task (tid = index + 1), set by prepareTraces: its trace (index in `traces`,
+   * also its address space), its thread (a QEMU log's vCPU), its events before its end and with
+   * the end's (interrupt, switch to idle).
+   */
+  traceFiles?: { format: 'qemu' | 'perf-script'; path: string; source: string; trace: number; vcpu?: number; natural?: number; total?: number }[];
   /** Set by run() when a timeline is asked for: the hrtime (ns) its timestamps count from. */
   timelineOriginNs?: number;
 }
@@ -485,7 +490,9 @@ export function resolveConfig(input: unknown): SimConfig {
   const cpus = c.cpus ?? (traces.length || DEFAULTS.cpus);
   if (traces.length) {
     if (c.branches !== undefined && !c.traceFiles && !c.cpuBuffers) throw new ConfigError('branches', c.branches, 'nothing with --workload: a trace run lasts as long as its longest trace');
-    if (c.workload?.threads !== undefined && c.workload.threads !== traces.length) throw new ConfigError('workload.threads', c.workload.threads, `nothing with --workload: each trace is one thread (${traces.length})`);
+    if (c.workload?.threads !== undefined && c.workload.threads !== (c.traceFiles?.length ?? traces.length)) {
+      throw new ConfigError('workload.threads', c.workload.threads, `nothing with --workload: each thread of each trace is one task (${c.traceFiles?.length ?? traces.length})`);
+    }
     const fmt = c.format === undefined ? [64] : Array.isArray(c.format) ? c.format : [c.format];
     if (fmt.includes(32)) throw new ConfigError('format', c.format, '64 with --workload: real x86-64 traces need the 64-bit record format');
   }
@@ -495,7 +502,8 @@ export function resolveConfig(input: unknown): SimConfig {
   }
   const w = { ...DEFAULT_WORKLOAD, ...(c.workload ?? {}) };
   if (traces.length) {
-    w.threads = traces.length;
+    // Until the traces are read, a task per trace; then one per thread (prepareTraces).
+    w.threads = c.traceFiles?.length ?? traces.length;
     w.addressSpaces = traces.length;
   }
   if (!w.threads) w.threads = Math.min(65_535, 2 * cpus);
@@ -506,7 +514,7 @@ export function resolveConfig(input: unknown): SimConfig {
   if (w.syscallRate + w.exceptionRate + w.interruptRate > 500) {
     throw new ConfigError('workload.syscallRate', w.syscallRate, 'rates whose sum (syscall + exception + interrupt) is at most 500 per 1,000 branches');
   }
-  const consumers: ConsumerSpec[] = (c.consumers ?? (traces.length ? traceConsumers(cpus, traces.length) : defaultConsumers(cpus, w.threads))).map((s) => ({
+  const consumers: ConsumerSpec[] = (c.consumers ?? (traces.length ? traceConsumers(cpus, w.threads) : defaultConsumers(cpus, w.threads))).map((s) => ({
     id: s.id ?? `${s.kind.startsWith('cpu') ? 'cpu' : 'tid'}${s.target}-${s.kind.split('-')[1]}${s.mode === 'ring' ? '-ring' : ''}`,
     kind: s.kind,
     target: s.target,
@@ -546,8 +554,10 @@ export function resolveConfig(input: unknown): SimConfig {
     if (s.kind.startsWith('cpu') && s.target >= cpus) {
       throw new ConfigError(`consumers.${i}.target`, s.target, `a CPU id from 0 to ${cpus - 1}`);
     }
-    if (s.kind.startsWith('thread') && (s.target < 1 || s.target > w.threads)) {
-      throw new ConfigError(`consumers.${i}.target`, s.target, `a tid from 1 to ${w.threads}`);
+    // A trace's threads are known once it is read: the tid is checked again then.
+    const tids = traces.length && !c.traceFiles ? 65_535 : w.threads;
+    if (s.kind.startsWith('thread') && (s.target < 1 || s.target > tids)) {
+      throw new ConfigError(`consumers.${i}.target`, s.target, `a tid from 1 to ${tids}`);
     }
     if (isGated(s)) {
       if (s.kind !== 'thread-user' || s.mode !== 'continuous') {

@@ -23,7 +23,7 @@
  */
 import type { SimConfig } from '../model/config.js';
 import { hashKey, Rng } from './prng.js';
-import { Schedule, mmOf } from './schedule.js';
+import { Schedule } from './schedule.js';
 
 export interface EpochShape {
   /** Head length (0: none): `headKernel` kernel branches and the return slot. */
@@ -68,7 +68,7 @@ export class TraceSchedule {
     this.loadedMm = new Int32Array(cfg.cpus).fill(-1);
     this.running = this.alive(this.raw.running);
     this.next = new Int32Array(cfg.cpus);
-    for (let c = 0; c < cfg.cpus; c++) if (this.running[c]) this.loadedMm[c] = mmOf(this.running[c]!, cfg);
+    for (let c = 0; c < cfg.cpus; c++) if (this.running[c]) this.loadedMm[c] = taskMm(cfg, this.running[c]!);
     this.settle();
   }
 
@@ -92,7 +92,7 @@ export class TraceSchedule {
   advance(): void {
     for (let c = 0; c < this.cfg.cpus; c++) {
       const t = this.running[c]!;
-      if (t) this.loadedMm[c] = mmOf(t, this.cfg);
+      if (t) this.loadedMm[c] = taskMm(this.cfg, t);
     }
     this.start.set(this.end);
     this.raw.advance();
@@ -141,4 +141,9 @@ export class TraceSchedule {
     while (!s.done()) s.advance();
     return Math.max(1, s.naturalEnd);
   }
+}
+
+/** A task's address space: its trace's (the threads of one program share it). */
+export function taskMm(cfg: SimConfig, tid: number): number {
+  return cfg.traceFiles![tid - 1]!.trace;
 }

@@ -3,7 +3,7 @@
  * readers (gzip streamed to a temporary file), and measure the traces, so the run lasts
  * until the last one is done on the CPUs they share. Every actor then reads its own copy.
  */
-import type { SimConfig } from '../model/config.js';
+import { resolveConfig, traceConsumers, type SimConfig } from '../model/config.js';
 import { ConfigError } from '../model/errors.js';
 import { prepareTrace, type PreparedTrace } from './trace/open-trace.js';
 import { TaskStream } from './trace/task-stream.js';
@@ -25,14 +25,26 @@ export async function prepareTraces(cfg: SimConfig, signal?: AbortSignal): Promi
   };
   try {
     for (const spec of cfg.traces) prepared.push(await prepareTrace(spec, { signal }));
-    cfg.traceFiles = prepared.map((p) => ({ format: p.format, path: p.path, source: p.source ?? p.path }));
-    for (let c = 0; c < prepared.length; c++) {
-      const n = await TaskStream.measure(cfg, c, signal);
-      if (n === null) return interrupted();
+    const tasks: NonNullable<SimConfig['traceFiles']> = [];
+    cfg.traceFiles = tasks;
+    for (let i = 0; i < prepared.length; i++) {
+      const p = prepared[i]!;
+      const file = { format: p.format, path: p.path, source: p.source ?? p.path, trace: i };
+      // A QEMU log: its main thread first; the others it names once read through, a task each.
+      const threads = [p.format === 'qemu' ? 0 : -1];
+      let natural = 0;
+      for (let k = 0; k < threads.length; k++) {
+        tasks.push({ ...file, ...(threads[k]! >= 0 ? { vcpu: threads[k]! } : {}) });
+        const n = await TaskStream.measure(cfg, tasks.length - 1, signal);
+        if (n === null) return interrupted();
+        tasks[tasks.length - 1] = { ...tasks[tasks.length - 1]!, natural: n.natural, total: n.total };
+        natural += n.natural;
+        if (k === 0) threads.push(...n.threads.filter((t) => t !== threads[0]));
+      }
       // A run of an empty trace would run idle and "pass": say there is nothing to replay.
-      if (n.natural === 0) throw new ConfigError('--workload', cfg.traces[c], 'a trace with at least one branch or system call (this one has none: it is empty, or only comments)');
-      Object.assign(cfg.traceFiles[c]!, n);
+      if (natural === 0) throw new ConfigError('--workload', cfg.traces[i], 'a trace with at least one branch or system call (this one has none: it is empty, or only comments)');
     }
+    if (tasks.length !== cfg.workload.threads) withTasks(cfg);
     cfg.branches = TraceSchedule.runLength(cfg);
     return cleanup;
   } catch (e) {
@@ -40,4 +52,14 @@ export async function prepareTraces(cfg: SimConfig, signal?: AbortSignal): Promi
     cleanup();
     throw e;
   }
+}
+
+/**
+ * The config again, now that the traces' threads are known: a task each (the workload's
+ * threads), the default consumers of each, and the consumers' tids checked against them.
+ */
+function withTasks(cfg: SimConfig): void {
+  const defaulted = JSON.stringify(cfg.consumers) === JSON.stringify(traceConsumers(cfg.cpus, cfg.traces.length));
+  const { threads: _threads, ...workload } = cfg.workload;
+  Object.assign(cfg, resolveConfig({ ...cfg, workload, ...(defaulted ? { consumers: undefined } : {}) }));
 }

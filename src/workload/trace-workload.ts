@@ -10,9 +10,9 @@ import type { SimConfig } from '../model/config.js';
 import { EntryKind } from '../model/constants.js';
 import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EventChunk, REC_WORDS } from './events.js';
 import { KERNEL_LO_MIN, KERNEL_LO_SPAN } from './addresses.js';
-import { cr3Of, mmOf } from './schedule.js';
+import { cr3Of } from './schedule.js';
 import { epochCount, epochLength } from './generator.js';
-import { TraceSchedule } from './trace-schedule.js';
+import { TraceSchedule, taskMm } from './trace-schedule.js';
 import { TaskStream } from './trace/task-stream.js';
 
 const KERNEL_HI = 0xffff_ffff;
@@ -55,10 +55,6 @@ export class TraceWorkload {
     if (cpu < 0) return false;
     this.generate(cpu, out);
     return true;
-  }
-
-  get runEpochs(): number {
-    return this.epochs;
   }
 
   private stream(tid: number): TaskStream {
@@ -127,8 +123,8 @@ export class TraceWorkload {
         const at = i;
         put(EV_SWITCH, kLo(), KERNEL_HI, kLo(), KERNEL_HI, N);
         if (N && at < len) {
-          const loaded = T ? mmOf(T, cfg) : s.loadedMm[cpu]!;
-          const mm = mmOf(N, cfg);
+          const loaded = T ? taskMm(cfg, T) : s.loadedMm[cpu]!;
+          const mm = taskMm(cfg, N);
           aux2[at] = mm !== loaded ? cr3Of(mm) : 0;
           aux3[at] = this.pendingKind(N);
         }

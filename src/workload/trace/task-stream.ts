@@ -51,7 +51,7 @@ export class TaskStream {
   /** `task`: the trace's index in `cfg.traceFiles` (its tid is task + 1). */
   constructor(private readonly cfg: SimConfig, readonly task: number) {
     const t = cfg.traceFiles![task]!;
-    this.reader = t.format === 'qemu' ? new QemuTraceReader(t.path, t.source) : new PerfScriptReader(t.path, t.source);
+    this.reader = t.format === 'qemu' ? new QemuTraceReader(t.path, t.source, t.vcpu ?? 0) : new PerfScriptReader(t.path, t.source);
     this.rng = new Rng(hashKey(cfg.seed, 0x7ace, task));
   }
 
@@ -98,7 +98,7 @@ export class TaskStream {
    * trace through. A long trace takes seconds: it gives way to the event loop every 20 ms,
    * so a Ctrl-C is seen at once (null once `signal` is aborted).
    */
-  static async measure(cfg: SimConfig, task: number, signal?: AbortSignal): Promise<{ natural: number; total: number } | null> {
+  static async measure(cfg: SimConfig, task: number, signal?: AbortSignal): Promise<{ natural: number; total: number; threads: number[] } | null> {
     const s = new TaskStream(cfg, task);
     try {
       let since = Date.now();
@@ -109,7 +109,9 @@ export class TaskStream {
           since = Date.now();
         }
       }
-      return { natural: s.naturalEnd >= 0 ? s.naturalEnd : s.position, total: s.position };
+      // A QEMU log says which threads it holds once read through (each is a task of its own).
+      const threads = s.reader instanceof QemuTraceReader ? s.reader.threadIds() : [];
+      return { natural: s.naturalEnd >= 0 ? s.naturalEnd : s.position, total: s.position, threads };
     } finally {
       s.close();
     }
