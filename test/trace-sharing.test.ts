@@ -98,3 +98,32 @@ describe('three traces (two QEMU, one perf script) sharing 2 CPUs', () => {
     expect([...cpusOf.values()].some((s) => s.size === 2)).toBe(true);
   });
 });
+
+describe('a trace beside synthetic threads (workload.syntheticThreads)', () => {
+  it('the real program under load: its thread-user stream as alone, every stream exact, switch_mm into every address space', async () => {
+    const trace = TRACES[0]!;
+    const aloneDir = mkdtempSync(join(tmpdir(), 'btsim-alone-'));
+    const loadedDir = mkdtempSync(join(tmpdir(), 'btsim-loaded-'));
+    const alone = await run({ traces: [trace], workload: { migrationRate: 0 } }, { dumpDir: aloneDir });
+    expectAccountingHolds(alone);
+    const loaded = await run({ traces: [trace], cpus: 2, workload: { timesliceBranches: 256, migrationRate: 0.5, syntheticThreads: 3 } }, { dumpDir: loadedDir });
+    expectAccountingHolds(loaded);
+    // The trace is tid 1; the synthetic threads tids 2-4, each with the default consumers.
+    expect(loaded.consumers.map((c) => c.id)).toEqual(expect.arrayContaining(['tid1-user', 'tid2-user', 'tid4-all', 'cpu1-all']));
+    const user = loaded.consumers.find((c) => c.id === 'tid1-user')!;
+    expect(user.expected).toBe(userCount(trace));
+    expect(readDump(join(loadedDir, 'tid1-user.bts')).map(key)).toEqual(readDump(join(aloneDir, 'tid1-user.bts')).map(key));
+    const extras = extrasIfSubsequence(readDump(join(aloneDir, 'tid1-all.bts')), readDump(join(loadedDir, 'tid1-all.bts')));
+    expect(extras).not.toBeNull();
+    expect(extras!.filter(userToUser)).toEqual([]);
+    for (let t = 2; t <= 4; t++) expect(loaded.consumers.find((c) => c.id === `tid${t}-user`)!.delivered).toBeGreaterThan(0);
+    // Address spaces: the trace's (mm 0) and the synthetic threads' two (mm 1, 2).
+    const cr3s = new Set<bigint>();
+    for (let c = 0; c < 2; c++) {
+      for (const r of readDump(join(loadedDir, `cpu${c}-all.bts`))) {
+        if (isPseudo(r) && (r.from & 0xffff_ffffn) === BigInt(PseudoPc.SWITCH_MM)) cr3s.add(r.to);
+      }
+    }
+    expect([...cr3s].sort((a, b) => (a < b ? -1 : 1))).toEqual([0x1000n, 0x2000n, 0x3000n]);
+  });
+});

@@ -33,6 +33,11 @@ const workloadSchema = z.strictObject({
   irqsOffRate: z.number().min(0).max(1).optional(),
   /** Length of an interrupts-disabled section, in branches. */
   irqsOffBranches: int(1, 1e9).optional(),
+  /**
+   * With --workload: synthetic threads sharing the CPUs with the traces' tasks (tids after
+   * theirs, loading the CPUs with the rates above), so a real program is traced under load.
+   */
+  syntheticThreads: int(0, 65_535).optional(),
 });
 
 const ns = (max: number) => z.number().min(0).max(max);
@@ -155,7 +160,7 @@ export const configSchema = z.strictObject({
   traces: z.array(z.string().min(1)).max(256).optional(),
   /** Internal: set by run() once the traces are readable (a resolved config carries it). */
   traceFiles: z.array(z.strictObject({
-    format: z.enum(['qemu', 'perf-script']), path: z.string(), source: z.string(),
+    format: z.enum(['qemu', 'perf-script', 'synthetic']), path: z.string(), source: z.string(),
     trace: z.number().int().min(0), vcpu: z.number().int().min(0).optional(),
     natural: z.number().int().min(0).optional(), total: z.number().int().min(0).optional(),
   })).optional(),
@@ -201,6 +206,8 @@ export interface WorkloadConfig {
   kernelPathMean: number;
   irqsOffRate: number;
   irqsOffBranches: number;
+  /** With traces: synthetic threads beside them (absent: none). */
+  syntheticThreads?: number;
 }
 
 export interface CpuBuffer {
@@ -247,11 +254,12 @@ export interface SimConfig {
   traces: string[];
   /** Set by run() before any worker starts: each trace's readable file, by CPU. */
   /**
-   * One entry per task (tid = index + 1), set by prepareTraces: its trace (index in `traces`,
-   * also its address space), its thread (a QEMU log's vCPU), its events before its end and with
-   * the end's (interrupt, switch to idle).
+   * One entry per task (tid = index + 1), set by prepareTraces: its address space (`trace`: the
+   * index of its trace in `traces`; the synthetic threads' come after), its thread (a QEMU log's
+   * vCPU), its events before its end and with the end's (interrupt, switch to idle; a synthetic
+   * thread never ends).
    */
-  traceFiles?: { format: 'qemu' | 'perf-script'; path: string; source: string; trace: number; vcpu?: number; natural?: number; total?: number }[];
+  traceFiles?: { format: 'qemu' | 'perf-script' | 'synthetic'; path: string; source: string; trace: number; vcpu?: number; natural?: number; total?: number }[];
   /** Set by run() when a timeline is asked for: the hrtime (ns) its timestamps count from. */
   timelineOriginNs?: number;
 }
@@ -426,6 +434,11 @@ export function defaultConsumers(cpus: number, threads: number): ConsumerSpec[] 
 }
 
 /** The default consumers of a trace run: each trace's user-only and full view, and each CPU's. */
+/** Address spaces of the synthetic threads beside traces: one per two threads, as without traces. */
+export function syntheticSpaces(threads: number): number {
+  return Math.ceil(threads / 2);
+}
+
 export function traceConsumers(cpus: number, traces: number): ConsumerSpec[] {
   const list: ConsumerSpec[] = [];
   for (let t = 1; t <= traces; t++) {
@@ -490,8 +503,9 @@ export function resolveConfig(input: unknown): SimConfig {
   const cpus = c.cpus ?? (traces.length || DEFAULTS.cpus);
   if (traces.length) {
     if (c.branches !== undefined && !c.traceFiles && !c.cpuBuffers) throw new ConfigError('branches', c.branches, 'nothing with --workload: a trace run lasts as long as its longest trace');
-    if (c.workload?.threads !== undefined && c.workload.threads !== (c.traceFiles?.length ?? traces.length)) {
-      throw new ConfigError('workload.threads', c.workload.threads, `nothing with --workload: each thread of each trace is one task (${c.traceFiles?.length ?? traces.length})`);
+    const tasks = c.traceFiles?.length ?? traces.length + (c.workload?.syntheticThreads ?? 0);
+    if (c.workload?.threads !== undefined && c.workload.threads !== tasks) {
+      throw new ConfigError('workload.threads', c.workload.threads, `nothing with --workload: each thread of each trace is one task, and so is each of workload.syntheticThreads (${tasks})`);
     }
     const fmt = c.format === undefined ? [64] : Array.isArray(c.format) ? c.format : [c.format];
     if (fmt.includes(32)) throw new ConfigError('format', c.format, '64 with --workload: real x86-64 traces need the 64-bit record format');
@@ -501,10 +515,14 @@ export function resolveConfig(input: unknown): SimConfig {
     throw new ConfigError('thresholdRecords', c.thresholdRecords, `an integer from 1 to bufferRecords (${c.bufferRecords})`);
   }
   const w = { ...DEFAULT_WORKLOAD, ...(c.workload ?? {}) };
+  if (w.syntheticThreads !== undefined && !traces.length) {
+    throw new ConfigError('workload.syntheticThreads', w.syntheticThreads, 'nothing without --workload (synthetic threads alone are workload.threads)');
+  }
   if (traces.length) {
     // Until the traces are read, a task per trace; then one per thread (prepareTraces).
-    w.threads = c.traceFiles?.length ?? traces.length;
-    w.addressSpaces = traces.length;
+    const synthetic = w.syntheticThreads ?? 0;
+    w.threads = c.traceFiles?.length ?? traces.length + synthetic;
+    w.addressSpaces = traces.length + syntheticSpaces(synthetic);
   }
   if (!w.threads) w.threads = Math.min(65_535, 2 * cpus);
   if (!w.addressSpaces) w.addressSpaces = Math.max(1, Math.ceil(w.threads / 2));

@@ -3,7 +3,7 @@
  * readers (gzip streamed to a temporary file), and measure the traces, so the run lasts
  * until the last one is done on the CPUs they share. Every actor then reads its own copy.
  */
-import { resolveConfig, traceConsumers, type SimConfig } from '../model/config.js';
+import { resolveConfig, syntheticSpaces, traceConsumers, type SimConfig } from '../model/config.js';
 import { ConfigError } from '../model/errors.js';
 import { prepareTrace, type PreparedTrace } from './trace/open-trace.js';
 import { TaskStream } from './trace/task-stream.js';
@@ -44,6 +44,12 @@ export async function prepareTraces(cfg: SimConfig, signal?: AbortSignal): Promi
       // A run of an empty trace would run idle and "pass": say there is nothing to replay.
       if (natural === 0) throw new ConfigError('--workload', cfg.traces[i], 'a trace with at least one branch or system call (this one has none: it is empty, or only comments)');
     }
+    // Synthetic threads beside the traces: tasks that never end, in address spaces of their own.
+    const synthetic = cfg.workload.syntheticThreads ?? 0;
+    for (let k = 0; k < synthetic; k++) {
+      const mm = cfg.traces.length + (k % syntheticSpaces(synthetic));
+      tasks.push({ format: 'synthetic', path: '', source: 'synthetic', trace: mm, natural: 0, total: Number.MAX_SAFE_INTEGER });
+    }
     if (tasks.length !== cfg.workload.threads) withTasks(cfg);
     cfg.branches = TraceSchedule.runLength(cfg);
     return cleanup;
@@ -59,7 +65,7 @@ export async function prepareTraces(cfg: SimConfig, signal?: AbortSignal): Promi
  * threads), the default consumers of each, and the consumers' tids checked against them.
  */
 function withTasks(cfg: SimConfig): void {
-  const defaulted = JSON.stringify(cfg.consumers) === JSON.stringify(traceConsumers(cfg.cpus, cfg.traces.length));
+  const defaulted = JSON.stringify(cfg.consumers) === JSON.stringify(traceConsumers(cfg.cpus, cfg.workload.threads));
   const { threads: _threads, ...workload } = cfg.workload;
   Object.assign(cfg, resolveConfig({ ...cfg, workload, ...(defaulted ? { consumers: undefined } : {}) }));
 }

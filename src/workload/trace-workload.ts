@@ -13,13 +13,14 @@ import { KERNEL_LO_MIN, KERNEL_LO_SPAN } from './addresses.js';
 import { cr3Of } from './schedule.js';
 import { epochCount, epochLength } from './generator.js';
 import { TraceSchedule, taskMm } from './trace-schedule.js';
-import { TaskStream } from './trace/task-stream.js';
+import { TaskStream, type Task } from './trace/task-stream.js';
+import { SyntheticTask } from './synthetic-task.js';
 
 const KERNEL_HI = 0xffff_ffff;
 
 export class TraceWorkload {
   readonly schedule: TraceSchedule;
-  private readonly streams: (TaskStream | null)[];
+  private readonly streams: (Task | null)[];
   private readonly epochs: number;
   private nextEpoch = 0;
 
@@ -57,8 +58,9 @@ export class TraceWorkload {
     return true;
   }
 
-  private stream(tid: number): TaskStream {
-    return (this.streams[tid - 1] ??= new TaskStream(this.cfg, tid - 1));
+  private stream(tid: number): Task {
+    const f = this.cfg.traceFiles![tid - 1]!;
+    return (this.streams[tid - 1] ??= f.format === 'synthetic' ? new SyntheticTask(this.cfg, tid - 1, f.trace) : new TaskStream(this.cfg, tid - 1));
   }
 
   private generate(cpu: number, out: EventChunk): void {

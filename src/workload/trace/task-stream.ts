@@ -32,7 +32,40 @@ export interface TaskEvent {
   aux: number;
 }
 
-export class TaskStream {
+/** What the scheduler needs of a task: its events in order, and where it is between them. */
+export interface Task {
+  /** Events handed out so far. */
+  readonly position: number;
+  inKernel: boolean;
+  /** The entry kind the task's next return closes (INTERRUPT when it entered without saying why). */
+  pendingKind: number;
+  /** Its user PC (where it returns to user mode when preempted there). */
+  userLo: number;
+  userHi: number;
+  next(): TaskEvent | null;
+  skipTo(pos: number): void;
+  close(): void;
+}
+
+/** Where a task is after event `e`. */
+export function track(task: Task, e: TaskEvent): void {
+  switch (e.type) {
+    case EV_USER:
+      task.userLo = e.tLo; task.userHi = e.tHi;
+      break;
+    case EV_ENTRY:
+      task.inKernel = true;
+      task.pendingKind = e.aux;
+      break;
+    case EV_RETURN:
+      task.inKernel = false;
+      task.pendingKind = EntryKind.INTERRUPT;
+      task.userLo = e.tLo; task.userHi = e.tHi;
+      break;
+  }
+}
+
+export class TaskStream implements Task {
   private readonly reader: TraceReader;
   private readonly rng: Rng;
   private readonly queue: TaskEvent[] = [];
@@ -77,7 +110,7 @@ export class TaskStream {
     }
     const e = this.queue.shift()!;
     this.position++;
-    this.track(e);
+    track(this, e);
     return e;
   }
 
@@ -114,26 +147,6 @@ export class TaskStream {
       return { natural: s.naturalEnd >= 0 ? s.naturalEnd : s.position, total: s.position, threads };
     } finally {
       s.close();
-    }
-  }
-
-  private track(e: TaskEvent): void {
-    switch (e.type) {
-      case EV_USER:
-        this.userLo = e.tLo; this.userHi = e.tHi;
-        break;
-      case EV_ENTRY:
-        this.inKernel = true;
-        this.pendingKind = e.aux;
-        break;
-      case EV_RETURN:
-        this.inKernel = false;
-        this.pendingKind = EntryKind.INTERRUPT;
-        this.userLo = e.tLo; this.userHi = e.tHi;
-        break;
-      case EV_KERNEL:
-      case EV_SWITCH:
-        break;
     }
   }
 
