@@ -1,5 +1,6 @@
 // Issue 18: a multi-threaded program's QEMU log (test/fixtures/traces/src/threads.c: two
 // threads, a loop each) gives a task per thread, each with its own branches and system calls.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { expectAccountingHolds, run } from './helpers.js';
 import { FIXTURES, fixtureText, simpleQemuReading } from './trace-simple-reading.js';
 
 const LOG = 'qemu-threads.log.gz';
+const CLI = new URL('../dist/src/cli/main.js', import.meta.url).pathname;
 
 function readThread(path: string, vcpu: number) {
   const r = new QemuTraceReader(path, path, vcpu);
@@ -68,6 +70,31 @@ describe('a two-thread program traced with QEMU', () => {
       expect(r.consumers.some((c) => c.id === 'tid3-user')).toBe(false);
     });
   }
+
+  it('a vCPU that runs again after its thread\'s exit (QEMU reused the index) is refused with its line number', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'btsim-threads-'));
+    const f = join(dir, 'reuse.log');
+    writeFileSync(f, [
+      'IN: a', '0x00401000:  0f 05                    syscall', '',
+      'Trace 0: 0x1 [0000000000000000/0000000000401000/1040c0b3/00000200] a',
+      '7 getpid() = 7',
+      'Trace 1: 0x1 [0000000000000000/0000000000401000/1040c0b3/00000200] a',
+      '7 exit(0)',
+      'Trace 1: 0x1 [0000000000000000/0000000000401000/1040c0b3/00000200] a', '',
+    ].join('\n'));
+    const r = new QemuTraceReader(f, f, 1);
+    expect(() => { while (r.next()) { /* read */ } }).toThrow(/line 8.*after its thread's exit/);
+  });
+
+  it('workload.syntheticThreads without --workload: exit 2, one line naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'btsim-threads-'));
+    const f = join(dir, 'c.json');
+    writeFileSync(f, JSON.stringify({ workload: { syntheticThreads: 2 } }));
+    const p = spawnSync('node', [CLI, 'run', '--config', f], { encoding: 'utf8' });
+    expect(p.status).toBe(2);
+    expect(p.stderr.trim().split('\n')).toHaveLength(1);
+    expect(p.stderr).toMatch(/workload\.syntheticThreads.*--workload/);
+  });
 
   it('a strace line two threads could own is refused with its line number', () => {
     const dir = mkdtempSync(join(tmpdir(), 'btsim-threads-'));
