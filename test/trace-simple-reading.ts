@@ -19,7 +19,7 @@ export function fixtureText(name: string): string {
  * `syscall` (that is the strace line's system call), after a signal ("--- SIG"), and when a
  * `rep` string instruction is re-entered; a jmp/call/ret is always one.
  */
-export function simpleQemuReading(text: string) {
+export function simpleQemuReading(text: string, vcpu = 0) {
   const blocks = new Map<number, { last: number; end: number; op: string }>();
   for (const m of text.matchAll(/^IN:.*\n((?:0x.*\n)+)/gm)) {
     const insns = [...m[1]!.matchAll(/^0x([0-9a-f]+): +((?:[0-9a-f]{2} )*[0-9a-f]{2})(?: {2,}(\S.*))?$/gm)];
@@ -33,29 +33,39 @@ export function simpleQemuReading(text: string) {
   }
   let branches = 0;
   const syscalls: string[] = [];
-  let prev: { last: number; end: number; op: string } | null = null;
-  let signalled = false;
-  for (const m of text.matchAll(/^(?:Trace \d+: \S+ \[[0-9a-f]+\/([0-9a-f]+)\/.*|\d+ (?:Unknown syscall (\d+)|(\w+)\(.*)|(--- SIG.*))$/gm)) {
-    if (m[1] !== undefined) {
-      const start = parseInt(m[1], 16);
+  // Per thread (the "Trace N:" vCPU): its last block, whether a signal came, whether its syscall has its strace line.
+  const threads = new Map<number, { prev: { last: number; end: number; op: string } | null; signalled: boolean; straced: boolean }>();
+  let lastThread = 0;
+  for (const m of text.matchAll(/^(?:Trace (\d+): \S+ \[[0-9a-f]+\/([0-9a-f]+)\/.*|\d+ (?:Unknown syscall (\d+)|(\w+)\(.*)|(--- SIG.*))$/gm)) {
+    if (m[2] !== undefined) {
+      const id = Number(m[1]);
+      const t = threads.get(id) ?? { prev: null, signalled: false, straced: false };
+      threads.set(id, t);
+      lastThread = id;
+      const start = parseInt(m[2], 16);
       const b = blocks.get(start)!;
-      if (prev !== null && !prev.op.startsWith('syscall') && !signalled) {
+      const prev = t.prev;
+      if (id === vcpu && prev !== null && !prev.op.startsWith('syscall') && !t.signalled) {
         if (/^(?:jmp|call|ret)/.test(prev.op)) branches++;
         else if (/^rep/.test(prev.op) && start === prev.last) {
           /* another iteration */
         } else if (start !== prev.end) branches++;
       }
-      prev = b;
-      signalled = false;
-    } else if (m[4] !== undefined) {
-      signalled = true;
+      t.prev = b;
+      t.signalled = false;
+      t.straced = false;
+    } else if (m[5] !== undefined) {
+      threads.get(lastThread)!.signalled = true;
     } else {
-      const name = m[3] ?? `#${m[2]}`;
-      syscalls.push(name);
-      if (name === 'exit' || name === 'exit_group') prev = null;
+      // A strace line is the thread's whose last block ends with syscall and has no line yet.
+      const owner = [...threads.entries()].find(([, t]) => t.prev !== null && t.prev.op.startsWith('syscall') && !t.straced);
+      if (!owner) continue;
+      owner[1].straced = true;
+      const name = m[4] ?? `#${m[3]}`;
+      if (owner[0] === vcpu) syscalls.push(name);
+      if (name === 'exit' || name === 'exit_group') owner[1].prev = null;
     }
   }
   const nonReturning = syscalls.filter((n) => n === 'exit' || n === 'exit_group').length;
-  return { branches, syscalls, nonReturning, straceLines: (text.match(/^\d+ (?:Unknown syscall \d+|\w+\()/gm) ?? []).length };
+  return { branches, syscalls, nonReturning, threads: [...threads.keys()], straceLines: (text.match(/^\d+ (?:Unknown syscall \d+|\w+\()/gm) ?? []).length };
 }
-

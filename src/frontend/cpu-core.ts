@@ -37,7 +37,7 @@ import { HW_ALL, HW_KERNEL_ONLY, HW_OFF, TraceNeeds } from '../model/needs.js';
 import { TimelineLog, type TraceEvent } from '../model/timeline.js';
 import { runSync, type Op, type SharedMem } from '../mem/shared-mem.js';
 import {
-  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, EventChunk, IRQS_OFF, REC_WORDS,
+  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, EventChunk, GATE_BODY, IRQS_OFF, REC_WORDS,
 } from '../workload/events.js';
 import { isExplicitEntry, OVERWRITTEN_CAUSE } from '../model/constants.js';
 import type { ThreadStall } from '../workload/schedule.js';
@@ -318,8 +318,9 @@ export class CpuCore {
         mode = nextMode;
         userAnn = needs.threadUser[next] === 1;
         if (needs.threadTraced[prev]) yield* this.flush(prev, chunk.epoch);
-        if (this.timeline && i + 1 === chunk.ownedEnd && chunk.ownedEnd < n) {
-          // Not the timeslice's end: the thread blocked in do_notify_resume (schedule.ts).
+        if (this.timeline && i + 1 === chunk.ownedEnd && chunk.gateBlock === GATE_BODY) {
+          // Not the timeslice's end: the thread blocked in do_notify_resume (schedule.ts); a
+          // trace's task that ended mid-timeslice also leaves the rest to idle, but waits for nothing.
           this.timeline.instant('thread waits for its tracer (notify-resume)', { tid: prev });
         }
       }

@@ -33,6 +33,11 @@ const workloadSchema = z.strictObject({
   irqsOffRate: z.number().min(0).max(1).optional(),
   /** Length of an interrupts-disabled section, in branches. */
   irqsOffBranches: int(1, 1e9).optional(),
+  /**
+   * With --workload: synthetic threads sharing the CPUs with the traces' tasks (tids after
+   * theirs, loading the CPUs with the rates above), so a real program is traced under load.
+   */
+  syntheticThreads: int(0, 65_535).optional(),
 });
 
 const ns = (max: number) => z.number().min(0).max(max);
@@ -149,11 +154,16 @@ export const configSchema = z.strictObject({
   consumers: z.array(consumerSchema).max(4_096).optional(),
   /**
    * Real programs' traces to replay (`qemu:FILE`, `perf-script:FILE`, gzip accepted): trace
-   * i runs alone as tid i + 1 on CPU i, and the run lasts as long as the longest trace.
+   * i is tid i + 1, scheduled over the CPUs like the synthetic threads, and the run lasts
+   * until every trace is done.
    */
   traces: z.array(z.string().min(1)).max(256).optional(),
   /** Internal: set by run() once the traces are readable (a resolved config carries it). */
-  traceFiles: z.array(z.strictObject({ format: z.enum(['qemu', 'perf-script']), path: z.string(), source: z.string() })).optional(),
+  traceFiles: z.array(z.strictObject({
+    format: z.enum(['qemu', 'perf-script', 'synthetic']), path: z.string(), source: z.string(),
+    trace: z.number().int().min(0), vcpu: z.number().int().min(0).optional(),
+    natural: z.number().int().min(0).optional(), total: z.number().int().min(0).optional(),
+  })).optional(),
   /** Internal: set by run() for --timeline (the hrtime origin of its timestamps, ns). */
   timelineOriginNs: z.number().min(0).optional(),
   /**
@@ -201,6 +211,8 @@ export interface WorkloadConfig {
   kernelPathMean: number;
   irqsOffRate: number;
   irqsOffBranches: number;
+  /** With traces: synthetic threads beside them (absent: none). */
+  syntheticThreads?: number;
 }
 
 export interface CpuBuffer {
@@ -247,7 +259,13 @@ export interface SimConfig {
   /** `--workload` trace specs (empty: the synthetic workload). */
   traces: string[];
   /** Set by run() before any worker starts: each trace's readable file, by CPU. */
-  traceFiles?: { format: 'qemu' | 'perf-script'; path: string; source: string }[];
+  /**
+   * One entry per task (tid = index + 1), set by prepareTraces: its address space (`trace`: the
+   * index of its trace in `traces`; the synthetic threads' come after), its thread (a QEMU log's
+   * vCPU), its events before its end and with the end's (interrupt, switch to idle; a synthetic
+   * thread never ends).
+   */
+  traceFiles?: { format: 'qemu' | 'perf-script' | 'synthetic'; path: string; source: string; trace: number; vcpu?: number; natural?: number; total?: number }[];
   /** Set by run() when a timeline is asked for: the hrtime (ns) its timestamps count from. */
   timelineOriginNs?: number;
 }
@@ -422,6 +440,11 @@ export function defaultConsumers(cpus: number, threads: number): ConsumerSpec[] 
 }
 
 /** The default consumers of a trace run: each trace's user-only and full view, and each CPU's. */
+/** Address spaces of the synthetic threads beside traces: one per two threads, as without traces. */
+export function syntheticSpaces(threads: number): number {
+  return Math.ceil(threads / 2);
+}
+
 export function traceConsumers(cpus: number, traces: number): ConsumerSpec[] {
   const list: ConsumerSpec[] = [];
   for (let t = 1; t <= traces; t++) {
@@ -485,9 +508,11 @@ export function resolveConfig(input: unknown): SimConfig {
   const traces = c.traces ?? [];
   const cpus = c.cpus ?? (traces.length || DEFAULTS.cpus);
   if (traces.length) {
-    if (traces.length > cpus) throw new ConfigError('cpus', cpus, `at least the number of --workload traces (${traces.length}): each runs on its own CPU`);
     if (c.branches !== undefined && !c.traceFiles && !c.cpuBuffers) throw new ConfigError('branches', c.branches, 'nothing with --workload: a trace run lasts as long as its longest trace');
-    if (c.workload?.threads !== undefined && c.workload.threads !== traces.length) throw new ConfigError('workload.threads', c.workload.threads, `nothing with --workload: each trace is one thread (${traces.length})`);
+    const tasks = c.traceFiles?.length ?? traces.length + (c.workload?.syntheticThreads ?? 0);
+    if (c.workload?.threads !== undefined && c.workload.threads !== tasks) {
+      throw new ConfigError('workload.threads', c.workload.threads, `nothing with --workload: each thread of each trace is one task, and so is each of workload.syntheticThreads (${tasks})`);
+    }
     const fmt = c.format === undefined ? [64] : Array.isArray(c.format) ? c.format : [c.format];
     if (fmt.includes(32)) throw new ConfigError('format', c.format, '64 with --workload: real x86-64 traces need the 64-bit record format');
   }
@@ -501,9 +526,14 @@ export function resolveConfig(input: unknown): SimConfig {
     throw new ConfigError('thresholdRecords', c.thresholdRecords, `an integer from 1 to bufferRecords (${c.bufferRecords})`);
   }
   const w = { ...DEFAULT_WORKLOAD, ...(c.workload ?? {}) };
+  if (w.syntheticThreads !== undefined && !traces.length) {
+    throw new ConfigError('workload.syntheticThreads', w.syntheticThreads, 'nothing without --workload (synthetic threads alone are workload.threads)');
+  }
   if (traces.length) {
-    w.threads = traces.length;
-    w.addressSpaces = traces.length;
+    // Until the traces are read, a task per trace; then one per thread (prepareTraces).
+    const synthetic = w.syntheticThreads ?? 0;
+    w.threads = c.traceFiles?.length ?? traces.length + synthetic;
+    w.addressSpaces = traces.length + syntheticSpaces(synthetic);
   }
   if (!w.threads) w.threads = Math.min(65_535, 2 * cpus);
   if (!w.addressSpaces) w.addressSpaces = Math.max(1, Math.ceil(w.threads / 2));
@@ -513,7 +543,7 @@ export function resolveConfig(input: unknown): SimConfig {
   if (w.syscallRate + w.exceptionRate + w.interruptRate > 500) {
     throw new ConfigError('workload.syscallRate', w.syscallRate, 'rates whose sum (syscall + exception + interrupt) is at most 500 per 1,000 branches');
   }
-  const consumers: ConsumerSpec[] = (c.consumers ?? (traces.length ? traceConsumers(cpus, traces.length) : defaultConsumers(cpus, w.threads))).map((s) => ({
+  const consumers: ConsumerSpec[] = (c.consumers ?? (traces.length ? traceConsumers(cpus, w.threads) : defaultConsumers(cpus, w.threads))).map((s) => ({
     id: s.id ?? `${s.kind.startsWith('cpu') ? 'cpu' : 'tid'}${s.target}-${s.kind.split('-')[1]}${s.mode === 'ring' ? '-ring' : ''}`,
     kind: s.kind,
     target: s.target,
@@ -553,8 +583,10 @@ export function resolveConfig(input: unknown): SimConfig {
     if (s.kind.startsWith('cpu') && s.target >= cpus) {
       throw new ConfigError(`consumers.${i}.target`, s.target, `a CPU id from 0 to ${cpus - 1}`);
     }
-    if (s.kind.startsWith('thread') && (s.target < 1 || s.target > w.threads)) {
-      throw new ConfigError(`consumers.${i}.target`, s.target, `a tid from 1 to ${w.threads}`);
+    // A trace's threads are known once it is read: the tid is checked again then.
+    const tids = traces.length && !c.traceFiles ? 65_535 : w.threads;
+    if (s.kind.startsWith('thread') && (s.target < 1 || s.target > tids)) {
+      throw new ConfigError(`consumers.${i}.target`, s.target, `a tid from 1 to ${tids}`);
     }
     if (isGated(s)) {
       if (s.kind !== 'thread-user' || s.mode !== 'continuous') {

@@ -7,7 +7,7 @@ import type { ConsumerSpec, SimConfig } from '../model/config.js';
 import { EventChunk } from '../workload/events.js';
 import { epochCount, generateEpoch } from '../workload/generator.js';
 import { Schedule } from '../workload/schedule.js';
-import { applyView, inScope, RecordList } from './views.js';
+import { applyView, RecordList } from './views.js';
 import { TraceWorkload } from '../workload/trace-workload.js';
 
 export class ExpectedStream {
@@ -21,15 +21,15 @@ export class ExpectedStream {
   /** Records produced so far (all batches, including the current one). */
   produced = 0;
 
-  /** Trace runs: the one CPU this consumer's events come from, read in order. */
+  /** Trace runs: the traces regenerated on their own (a thread's stream reads its own trace alone). */
   private readonly trace: TraceWorkload | null;
 
   constructor(private readonly cfg: SimConfig, private readonly spec: ConsumerSpec) {
     this.schedule = new Schedule(cfg);
     this.chunk = new EventChunk(cfg.workload.timesliceBranches);
     this.epochs = epochCount(cfg);
-    // Trace i runs only on CPU i, as tid i + 1.
-    this.trace = cfg.traces.length ? new TraceWorkload(cfg, spec.kind.startsWith('cpu') ? spec.target : spec.target - 1) : null;
+    const cpuKind = spec.kind.startsWith('cpu');
+    this.trace = cfg.traces.length ? new TraceWorkload(cfg, cpuKind ? spec.target : 0, cpuKind ? 0 : spec.target) : null;
   }
 
   /** Make sure a record is available at `pos`; false at the end of the stream. */
@@ -43,16 +43,7 @@ export class ExpectedStream {
   private refill(): boolean {
     this.batch.clear();
     this.pos = 0;
-    if (this.trace) {
-      while (this.batch.length === 0) {
-        if (!this.trace.fill(this.chunk)) return false;
-        if (inScope(this.spec.kind, this.spec.target, this.trace.cpu, this.chunk)) {
-          applyView(this.spec.kind, this.chunk, 0, this.chunk.length, this.cfg, this.batch);
-        }
-      }
-      this.produced += this.batch.length;
-      return true;
-    }
+    if (this.trace) return this.refillTrace(this.trace);
     while (this.batch.length === 0) {
       if (this.epoch >= this.epochs) return false;
       this.schedule.seek(this.epoch);
@@ -63,6 +54,21 @@ export class ExpectedStream {
         const end = this.spec.kind.startsWith('cpu') ? this.chunk.length : this.chunk.ownedEnd;
         applyView(this.spec.kind, this.chunk, 0, end, this.cfg, this.batch);
       }
+      this.epoch++;
+    }
+    this.produced += this.batch.length;
+    return true;
+  }
+
+  private refillTrace(trace: TraceWorkload): boolean {
+    const cpuKind = this.spec.kind.startsWith('cpu');
+    while (this.batch.length === 0) {
+      if (this.epoch >= this.epochs) {
+        trace.close();
+        return false;
+      }
+      const here = cpuKind ? trace.fill(this.chunk) : trace.fillFor(this.spec.target, this.epoch, this.chunk);
+      if (here) applyView(this.spec.kind, this.chunk, 0, cpuKind ? this.chunk.length : this.chunk.ownedEnd, this.cfg, this.batch);
       this.epoch++;
     }
     this.produced += this.batch.length;

@@ -1,178 +1,150 @@
 /**
- * A real program's branch trace as a workload (issue 8): each trace is one task, in its
- * own address space, on its own CPU (trace i runs as tid i + 1 on CPU i), streamed from
- * its file chunk by chunk (never loaded whole). Nothing is interleaved with it, so its
- * per-thread streams are the trace's own.
- *
- * Expansion of the trace's events into the simulator's (what both the CPU and the oracle
- * replay, deterministically):
- *   branch u->u     a user branch; k->k a kernel branch; u->k an entry and k->u a return
- *                   (asynchronous: the trace does not say why it entered the kernel)
- *   syscall         an entry (the syscall instruction's PC to a kernel entry point), a
- *                   synthetic kernel path (seeded length), and, when it returns, the return
- *                   to the PC the trace resumes at; exit/exit_group switch to idle instead
- *   end of trace    a CPU whose trace is shorter than the longest one runs idle (kernel
- *                   branches) to the end, after an interrupt and a switch away from it
+ * Real programs' branch traces as a workload (issue 8, issue 18): each trace is one task
+ * (trace i is tid i + 1, in its own address space), and the tasks share the CPUs like the
+ * synthetic threads: timeslices, context switches with switch_mm, migrations
+ * (trace-schedule.ts says what each epoch holds). Each trace is streamed from its file
+ * (never loaded whole); each CPU reads its own copy of every trace that runs on it, skipping
+ * what the task did on other CPUs, so no actor asks another for anything.
  */
 import type { SimConfig } from '../model/config.js';
 import { EntryKind } from '../model/constants.js';
-import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER, EventChunk, REC_WORDS } from './events.js';
-import { hashKey, Rng } from './prng.js';
+import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EventChunk, REC_WORDS } from './events.js';
 import { KERNEL_LO_MIN, KERNEL_LO_SPAN } from './addresses.js';
-import { QemuTraceReader } from './trace/qemu-reader.js';
-import { PerfScriptReader } from './trace/perf-script-reader.js';
-import type { TraceEvent, TraceReader } from './trace/trace-event.js';
+import { cr3Of } from './schedule.js';
+import { epochCount, epochLength } from './generator.js';
+import { TraceSchedule, taskMm } from './trace-schedule.js';
+import { TaskStream, type Task } from './trace/task-stream.js';
+import { SyntheticTask } from './synthetic-task.js';
 
-const KERNEL_HALF_HI = 0xffff_8000;
-
-interface Ev {
-  type: number;
-  fLo: number; fHi: number; tLo: number; tHi: number;
-  aux: number;
-}
+const KERNEL_HI = 0xffff_ffff;
 
 export class TraceWorkload {
-  private readonly reader: TraceReader | null;
-  private readonly rng: Rng;
-  private readonly queue: Ev[] = [];
-  /** The task running now: the trace's tid until it exits or ends, then 0 (idle). */
-  private owner: number;
-  private inKernel = false;
-  private readerDone = false;
-  private lastUserLo = 0x40_0000;
-  private lastUserHi = 0;
-  private produced = 0;
-  private chunks = 0;
-
-  /** `total`: events to produce (the run's branches per CPU); Infinity to measure a trace. */
-  constructor(private readonly cfg: SimConfig, readonly cpu: number, private readonly total = cfg.branches) {
-    const t = cfg.traceFiles?.[cpu];
-    this.reader = t ? (t.format === 'qemu' ? new QemuTraceReader(t.path, t.source) : new PerfScriptReader(t.path, t.source)) : null;
-    this.owner = t ? cpu + 1 : 0;
-    this.rng = new Rng(hashKey(cfg.seed, 0x7ace, cpu));
-  }
+  readonly schedule: TraceSchedule;
+  private readonly streams: (Task | null)[];
+  private readonly epochs: number;
+  private nextEpoch = 0;
 
   /**
-   * Events the trace gives before it ends (its natural length; reads the whole file), or
-   * null once `signal` is aborted. A long trace takes seconds to read: it gives way to the
-   * event loop every 20 ms, so a Ctrl-C is seen at once.
+   * `only`: an oracle stream of one task's views reads that task's trace alone; the
+   * incoming task's pending entry kind at a switch (aux3, which no view shows) is then 0.
    */
-  static async measure(cfg: SimConfig, cpu: number, signal?: AbortSignal): Promise<number | null> {
-    const w = new TraceWorkload(cfg, cpu, Infinity);
-    try {
-      let n = 0;
-      let since = Date.now();
-      while (w.nextEvent(true)) {
-        if ((++n & 0x3fff) === 0 && Date.now() - since >= 20) {
-          await new Promise((r) => setImmediate(r));
-          if (signal?.aborted) return null;
-          since = Date.now();
-        }
-      }
-      return n;
-    } finally {
-      w.close();
-    }
+  constructor(private readonly cfg: SimConfig, readonly cpu: number, private readonly only = 0) {
+    this.schedule = new TraceSchedule(cfg);
+    this.streams = new Array(cfg.traceFiles!.length).fill(null);
+    this.epochs = epochCount(cfg);
   }
 
   close(): void {
-    this.reader?.close();
+    for (const s of this.streams) s?.close();
   }
 
+  /** This CPU's next epoch into `out`; false when the run is over. */
   fill(out: EventChunk): boolean {
-    if (this.produced >= this.total) {
+    if (this.nextEpoch >= this.epochs) {
       this.close();
       return false;
     }
-    out.tid = this.owner;
-    out.epoch = this.chunks++;
-    out.start = this.produced;
-    out.migratedAfter = -1;
-    let i = 0;
-    while (i < out.capacity && this.produced < this.total) {
-      const e = this.nextEvent(false)!;
-      const o = i * REC_WORDS;
-      out.rec[o] = e.fLo; out.rec[o + 1] = e.fHi; out.rec[o + 2] = e.tLo; out.rec[o + 3] = e.tHi;
-      out.rec[o + 4] = 0; out.rec[o + 5] = 0;
-      out.type[i] = e.type;
-      out.aux[i] = e.aux;
-      out.aux2[i] = 0;
-      out.aux3[i] = 0;
-      i++;
-      this.produced++;
-      // A chunk belongs to one task: end it at the switch away from the trace's task.
-      if (e.type === EV_SWITCH) break;
-    }
-    out.length = i;
-    out.ownedEnd = i;
+    this.schedule.seek(this.nextEpoch++);
+    this.generate(this.cpu, out);
     return true;
   }
 
-  /** The next expanded event; with `natural`, null when the trace ends (no idle padding). */
-  private nextEvent(natural: boolean): Ev | null {
-    while (this.queue.length === 0) {
-      if (this.owner === 0) {
-        if (natural) return null;
-        this.queue.push(this.kernelBranch());
-        break;
+  /** Epoch `epoch` of whichever CPU runs `tid` then (an oracle's thread stream); false when none does. */
+  fillFor(tid: number, epoch: number, out: EventChunk): boolean {
+    this.schedule.seek(epoch);
+    const cpu = this.schedule.running.indexOf(tid);
+    if (cpu < 0) return false;
+    this.generate(cpu, out);
+    return true;
+  }
+
+  private stream(tid: number): Task {
+    const f = this.cfg.traceFiles![tid - 1]!;
+    return (this.streams[tid - 1] ??= f.format === 'synthetic' ? new SyntheticTask(this.cfg, tid - 1, f.trace) : new TaskStream(this.cfg, tid - 1));
+  }
+
+  private generate(cpu: number, out: EventChunk): void {
+    const s = this.schedule;
+    const cfg = this.cfg;
+    const e = s.epoch;
+    const len = epochLength(cfg, e);
+    const sh = s.shape(cpu);
+    const rng = sh.rng;
+    const T = s.running[cpu]!;
+    const N = s.next[cpu]!;
+    const rec = out.rec, type = out.type, aux = out.aux, aux2 = out.aux2, aux3 = out.aux3;
+    let i = 0;
+    // The epoch is laid out whole; the run's last one stops where the run ends.
+    const put = (t: number, fLo: number, fHi: number, tLo: number, tHi: number, a = 0): void => {
+      if (i >= len) return;
+      const o = i * REC_WORDS;
+      rec[o] = fLo; rec[o + 1] = fHi; rec[o + 2] = tLo; rec[o + 3] = tHi; rec[o + 4] = 0; rec[o + 5] = 0;
+      type[i] = t; aux[i] = a; aux2[i] = 0; aux3[i] = 0;
+      i++;
+    };
+    const kLo = (): number => KERNEL_LO_MIN + rng.below(KERNEL_LO_SPAN);
+    const kernel = (n: number): void => {
+      for (let k = 0; k < n; k++) put(EV_KERNEL, kLo(), KERNEL_HI, kLo(), KERNEL_HI);
+    };
+
+    const task = T ? this.stream(T) : null;
+    task?.skipTo(s.start[T - 1]!);
+    out.tid = T;
+    out.epoch = e;
+    out.start = e * cfg.workload.timesliceBranches;
+    const lastCpu = T ? s.raw.lastCpu[T - 1]! : -1;
+    out.migratedAfter = T && lastCpu >= 0 && lastCpu !== cpu ? s.raw.lastRan[T - 1]! : -1;
+
+    if (sh.head) {
+      kernel(sh.headKernel);
+      if (task && !task.inKernel) put(EV_RETURN, kLo(), KERNEL_HI, task.userLo, task.userHi, EntryKind.INTERRUPT);
+      else kernel(1);
+    }
+    let cur = T;
+    let ownedEnd = -1;
+    const bodyEnd = sh.head + sh.body;
+    if (task) {
+      const n = s.end[T - 1]! - s.start[T - 1]!;
+      for (let k = 0; k < n; k++) {
+        const ev = task.next()!;
+        put(ev.type, ev.fLo, ev.fHi, ev.tLo, ev.tHi, ev.aux);
       }
-      const t = this.readerDone ? null : this.reader!.next();
-      if (t === null) {
-        this.readerDone = true;
-        if (natural) return null;
-        // Still running when its trace ends: an interrupt, and the CPU goes idle.
-        if (!this.inKernel) this.queue.push({ type: EV_ENTRY, ...lohi(this.lastUserLo, this.lastUserHi, this.kLo(), 0xffff_ffff), aux: EntryKind.INTERRUPT });
-        this.queue.push(this.switchToIdle());
-        break;
+      if (s.end[T - 1]! >= cfg.traceFiles![T - 1]!.total!) {
+        // Its trace ended here: the rest of the epoch is the idle task's.
+        cur = 0;
+        ownedEnd = Math.min(i, len);
       }
-      this.expand(t);
     }
-    const e = this.queue.shift()!;
-    if (e.type === EV_SWITCH) this.owner = 0;
-    return e;
-  }
-
-  private expand(t: TraceEvent): void {
-    if (t.kind === 'branch') {
-      const fLo = Number(t.from & 0xffff_ffffn), fHi = Number(t.from >> 32n);
-      const tLo = Number(t.to & 0xffff_ffffn), tHi = Number(t.to >> 32n);
-      const fromK = fHi >= KERNEL_HALF_HI, toK = tHi >= KERNEL_HALF_HI;
-      const type = fromK ? (toK ? EV_KERNEL : EV_RETURN) : toK ? EV_ENTRY : EV_USER;
-      this.queue.push({ type, fLo, fHi, tLo, tHi, aux: type === EV_ENTRY || type === EV_RETURN ? EntryKind.INTERRUPT : 0 });
-      this.inKernel = toK;
-      if (!toK) { this.lastUserLo = tLo; this.lastUserHi = tHi; }
-      return;
+    kernel(bodyEnd - i);
+    if (sh.tail) {
+      if (cur && !task!.inKernel) put(EV_ENTRY, task!.userLo, task!.userHi, kLo(), KERNEL_HI, EntryKind.INTERRUPT);
+      else kernel(1);
+      kernel(sh.tailKernel);
+      if (N === cur) kernel(1);
+      else {
+        const at = i;
+        put(EV_SWITCH, kLo(), KERNEL_HI, kLo(), KERNEL_HI, N);
+        if (N && at < len) {
+          const loaded = T ? taskMm(cfg, T) : s.loadedMm[cpu]!;
+          const mm = taskMm(cfg, N);
+          aux2[at] = mm !== loaded ? cr3Of(mm) : 0;
+          aux3[at] = this.pendingKind(N);
+        }
+      }
     }
-    const pLo = Number(t.pc & 0xffff_ffffn), pHi = Number(t.pc >> 32n);
-    this.queue.push({ type: EV_ENTRY, fLo: pLo, fHi: pHi, tLo: this.kLo(), tHi: 0xffff_ffff, aux: EntryKind.SYSCALL });
-    const path = 1 + this.rng.below(2 * this.cfg.workload.kernelPathMean);
-    for (let k = 0; k < path; k++) this.queue.push(this.kernelBranch());
-    if (t.returns) {
-      const rLo = Number(t.resume & 0xffff_ffffn), rHi = Number(t.resume >> 32n);
-      this.queue.push({ type: EV_RETURN, fLo: this.kLo(), fHi: 0xffff_ffff, tLo: rLo, tHi: rHi, aux: EntryKind.SYSCALL });
-      this.lastUserLo = rLo;
-      this.lastUserHi = rHi;
-      this.inKernel = false;
-    } else {
-      this.inKernel = true;
-      this.queue.push(this.switchToIdle());
-      this.readerDone = true; // nothing runs after exit
-    }
+    if (i !== len) throw new Error(`internal: epoch ${e} of cpu ${cpu} laid out ${i} events, wanted ${len}`);
+    out.length = i;
+    out.ownedEnd = ownedEnd >= 0 ? ownedEnd : i;
+    out.gateRecords = 0;
+    out.gateBlock = 0;
   }
 
-  private switchToIdle(): Ev {
-    return { type: EV_SWITCH, fLo: this.kLo(), fHi: 0xffff_ffff, tLo: this.kLo(), tHi: 0xffff_ffff, aux: 0 };
+  /** What the return of `tid`, switched to now, closes: read where its trace is at the next epoch. */
+  private pendingKind(tid: number): number {
+    if (this.only && tid !== this.only) return 0;
+    const st = this.stream(tid);
+    st.skipTo(this.schedule.end[tid - 1]!);
+    // In user mode it was preempted by the tail's timer interrupt.
+    return st.inKernel ? st.pendingKind : EntryKind.INTERRUPT;
   }
-
-  private kernelBranch(): Ev {
-    return { type: EV_KERNEL, fLo: this.kLo(), fHi: 0xffff_ffff, tLo: this.kLo(), tHi: 0xffff_ffff, aux: 0 };
-  }
-
-  private kLo(): number {
-    return KERNEL_LO_MIN + this.rng.below(KERNEL_LO_SPAN);
-  }
-}
-
-function lohi(fLo: number, fHi: number, tLo: number, tHi: number) {
-  return { fLo, fHi, tLo, tHi };
 }

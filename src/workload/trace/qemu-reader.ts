@@ -31,8 +31,17 @@ import { syscallReturns, type TraceEvent, type TraceReader } from './trace-event
  *
  * Instruction lengths come from the bytes QEMU prints (its capstone disassembler); a log made by
  * a QEMU without them is refused. Lines of other -d items (out_asm, op, cpu, page, ...) are
- * skipped; a line that is none of these is a TraceFormatError. Logs of several threads (exec
- * lines of more than one vCPU) are refused: the strace lines could not be attributed.
+ * skipped; a line that is none of these is a TraceFormatError.
+ *
+ * Threads. QEMU user mode runs each thread of the program on a vCPU of its own, and its exec
+ * lines say which ("Trace 1: ..."); the strace lines do not (they carry the process id, the same
+ * for every thread). A reader follows one vCPU (`vcpu`, 0 by default: the main thread) and
+ * keeps track of the others only to attribute each strace line to the one thread whose last
+ * block ended with `syscall` and has no strace line yet; a strace line two threads could own
+ * (both entered a system call and neither line is out yet) is a TraceFormatError, and so is a
+ * vCPU that runs again after its thread's `exit` (QEMU reuses the index for a later thread). A
+ * signal line goes to the thread whose exec line came last. A thread starts with no branch
+ * (the kernel starts it: its first block is where clone returns to).
  *
  * Memory: the file is read in chunks; what is kept is one entry per translated block (bounded
  * by the program's code size) and at most two pending events.
@@ -46,17 +55,10 @@ export class QemuTraceReader implements TraceReader {
   private asm: AsmBuilder | null = null;
   /** Inside the listing of another -d item (OUT:, OP:, ...), whose 0x lines are not guest code. */
   private inOtherListing = false;
-  /** The block executing now (its exec line committed), or null before the first / after exit. */
-  private cur: Block | null = null;
-  /** The block of the last exec line, not committed yet (a "Stopped execution" line cancels it). */
-  private pending: Block | null = null;
-  private pendingLine = 0;
-  /** The strace line of `cur`'s syscall, when it returns (its event waits for the resume address). */
-  private sys: { name: string; nr: number; line: number } | null = null;
-  /** A signal was delivered since `cur` started: the next block is entered by the kernel. */
-  private signalled = false;
-  /** The vCPU index of the exec lines (-1 before the first). */
-  private cpu = -1;
+  /** Each vCPU's (thread's) state, by vCPU index. */
+  private readonly vcpus = new Map<number, Vcpu>();
+  /** The vCPU of the last exec line (a signal or "Stopped execution" line is its). */
+  private last: Vcpu | null = null;
   private readonly out: TraceEvent[] = [];
   private outHead = 0;
   private done = false;
@@ -64,8 +66,9 @@ export class QemuTraceReader implements TraceReader {
   /**
    * @param path an uncompressed QEMU log (see `prepareTrace` for gzip-compressed ones)
    * @param displayName the name errors give the file (default: `path`)
+   * @param vcpu the thread to follow: the vCPU index of its exec lines (0: the main thread)
    */
-  constructor(path: string, displayName: string = path) {
+  constructor(path: string, displayName: string = path, private readonly vcpu = 0) {
     this.name = displayName;
     this.lines = new LineReader(path, (n) => this.error(n, `a line of at most 1 MiB`));
   }
@@ -84,6 +87,11 @@ export class QemuTraceReader implements TraceReader {
     return ev;
   }
 
+  /** The vCPUs (threads) seen so far, in the order of their first exec line. */
+  threadIds(): number[] {
+    return [...this.vcpus.keys()];
+  }
+
   close(): void {
     this.lines.close();
     this.done = true;
@@ -99,18 +107,20 @@ export class QemuTraceReader implements TraceReader {
       this.inOtherListing = false;
       const m = EXEC_RE.exec(line);
       if (m === null) throw this.error(this.lines.lineNo, 'an exec line "Trace N: HOSTPTR [CSBASE/PC/FLAGS/CFLAGS] SYMBOL"', line);
-      const cpu = m[1] === undefined ? 0 : Number(m[1]);
-      if (this.cpu === -1) this.cpu = cpu;
-      else if (cpu !== this.cpu)
-        throw this.error(this.lines.lineNo, `exec lines of one vCPU only (a single-threaded program; vCPU ${this.cpu} ran first, this is vCPU ${cpu})`, line);
+      const id = m[1] === undefined ? 0 : Number(m[1]);
+      let v = this.vcpus.get(id);
+      if (v === undefined) this.vcpus.set(id, (v = { id, cur: null, pending: null, pendingLine: 0, sys: null, signalled: false, exited: false }));
+      if (v.exited && v.id === this.vcpu)
+        throw this.error(this.lines.lineNo, `no exec line of vCPU ${id} after its thread's exit (QEMU gave its index to a later thread: not supported)`, line);
       const fields = m[2]!.split('/');
       const pc = parseAddr(fields.length >= 2 ? fields[1]! : fields[0]!);
-      this.commit();
+      this.commit(v);
       const block = this.blocks.get(pc);
       if (block === undefined)
         throw this.error(this.lines.lineNo, `the in_asm listing of the block at 0x${pc.toString(16)} before its first exec line (record with -d in_asm,exec,nochain,strace)`, line);
-      this.pending = block;
-      this.pendingLine = this.lines.lineNo;
+      v.pending = block;
+      v.pendingLine = this.lines.lineNo;
+      this.last = v;
       return;
     }
     // in_asm instruction: "0x00402820:  48 83 c7 08              addq     $8, %rdi"
@@ -156,7 +166,7 @@ export class QemuTraceReader implements TraceReader {
     if (line.startsWith('Stopped execution of TB chain before')) {
       // The block of the last exec line did not run after all.
       this.endAsm();
-      this.pending = null;
+      if (this.last !== null) this.last.pending = null;
       return;
     }
     if (line.startsWith(' = ') || line.startsWith('+++ ')) return; // a strace return printed apart; exit notice
@@ -201,61 +211,83 @@ export class QemuTraceReader implements TraceReader {
     this.blocks.set(asm.start, { start: asm.start, last: asm.lastAddr, end: asm.end, kind: classify(asm.lastText) });
   }
 
-  /** The exec line read last is final: the transition from `cur` to it. */
-  private commit(): void {
-    const next = this.pending;
+  /** The exec line `v` read last is final: the transition from its `cur` to it. */
+  private commit(v: Vcpu): void {
+    const next = v.pending;
     if (next === null) return;
-    this.pending = null;
-    const cur = this.cur;
-    this.cur = next;
+    v.pending = null;
+    const cur = v.cur;
+    v.cur = next;
     if (cur === null) {
-      this.sys = null;
-      this.signalled = false;
+      v.sys = null;
+      v.signalled = false;
       return;
     }
     if (cur.kind === KIND_SYSCALL) {
-      if (this.sys !== null) {
-        this.emitSyscall(cur, this.sys, BigInt(next.start), true);
-      } else if (!this.signalled) {
-        throw this.error(this.pendingLine, `a strace line ("PID name(...)") for the syscall at 0x${cur.last.toString(16)} before the next exec line (record with -d in_asm,exec,nochain,strace)`);
+      if (v.sys !== null) {
+        this.emitSyscall(v, cur, v.sys, BigInt(next.start), true);
+      } else if (!v.signalled) {
+        throw this.error(v.pendingLine, `a strace line ("PID name(...)") for the syscall at 0x${cur.last.toString(16)} before the next exec line (record with -d in_asm,exec,nochain,strace)`);
       }
-    } else if (!this.signalled && taken(cur, next.start)) {
+    } else if (!v.signalled && taken(cur, next.start) && v.id === this.vcpu) {
       this.out.push({ kind: 'branch', from: BigInt(cur.last), to: BigInt(next.start) });
     }
-    this.sys = null;
-    this.signalled = false;
+    v.sys = null;
+    v.signalled = false;
+  }
+
+  /** Whose strace line this is: the one thread in a `syscall` block without its line yet. */
+  private straceOwner(): Vcpu | null {
+    let owner: Vcpu | null = null;
+    for (const v of this.vcpus.values()) {
+      const b = v.pending ?? v.cur;
+      const waiting = v.pending !== null ? b!.kind === KIND_SYSCALL : b !== null && b.kind === KIND_SYSCALL && v.sys === null;
+      if (!waiting) continue;
+      if (owner !== null) {
+        throw this.error(this.lines.lineNo, `a strace line only one thread can own (vCPUs ${owner.id} and ${v.id} both entered a system call without one: not supported)`);
+      }
+      owner = v;
+    }
+    return owner;
   }
 
   private strace(name: string, nr: number): void {
-    this.commit();
-    const cur = this.cur;
+    const v = this.straceOwner();
     // A system call not made by a `syscall` instruction of the traced code (QEMU's vsyscall
     // emulation, a second one before any block ran): no user address to put it at; skipped.
-    if (cur === null || cur.kind !== KIND_SYSCALL || this.sys !== null) return;
+    if (v === null) return;
+    this.commit(v);
+    const cur = v.cur;
+    if (cur === null || cur.kind !== KIND_SYSCALL || v.sys !== null) return;
     if (syscallReturns(name)) {
-      this.sys = { name, nr, line: this.lines.lineNo };
+      v.sys = { name, nr, line: this.lines.lineNo };
     } else {
-      this.emitSyscall(cur, { name, nr }, BigInt(cur.end), false);
-      this.cur = null; // the task is gone; whatever follows starts afresh
+      this.emitSyscall(v, cur, { name, nr }, BigInt(cur.end), false);
+      v.cur = null; // the thread is gone; whatever follows starts afresh
+      v.exited = true;
     }
   }
 
   private signal(): void {
-    this.commit();
-    this.signalled = true;
+    const v = this.last;
+    if (v === null) return;
+    this.commit(v);
+    v.signalled = true;
   }
 
-  private emitSyscall(block: Block, sys: { name: string; nr: number }, resume: bigint, returns: boolean): void {
-    this.out.push({ kind: 'syscall', pc: BigInt(block.last), resume, nr: sys.nr, name: sys.name, returns });
+  private emitSyscall(v: Vcpu, block: Block, sys: { name: string; nr: number }, resume: bigint, returns: boolean): void {
+    if (v.id === this.vcpu) this.out.push({ kind: 'syscall', pc: BigInt(block.last), resume, nr: sys.nr, name: sys.name, returns });
   }
 
   private finish(): void {
     this.endAsm();
-    this.commit();
-    if (this.cur !== null && this.sys !== null) {
-      // The log ends after a system call that returns (the program was killed, or the log cut).
-      this.emitSyscall(this.cur, this.sys, BigInt(this.cur.end), true);
-      this.sys = null;
+    for (const v of this.vcpus.values()) {
+      this.commit(v);
+      if (v.cur !== null && v.sys !== null) {
+        // The log ends after a system call that returns (the program was killed, or the log cut).
+        this.emitSyscall(v, v.cur, v.sys, BigInt(v.cur.end), true);
+        v.sys = null;
+      }
     }
     this.done = true;
     this.lines.close();
@@ -264,6 +296,22 @@ export class QemuTraceReader implements TraceReader {
   private error(line: number, expected: string, text?: string): TraceFormatError {
     return new TraceFormatError(this.name, line, 'qemu', expected, text);
   }
+}
+
+/** One thread (vCPU) of the log. */
+interface Vcpu {
+  id: number;
+  /** The block executing now (its exec line committed), or null before the first / after exit. */
+  cur: Block | null;
+  /** The block of the last exec line, not committed yet (a "Stopped execution" line cancels it). */
+  pending: Block | null;
+  pendingLine: number;
+  /** The strace line of `cur`'s syscall, when it returns (its event waits for the resume address). */
+  sys: { name: string; nr: number; line: number } | null;
+  /** A signal was delivered since `cur` started: the next block is entered by the kernel. */
+  signalled: boolean;
+  /** Its thread made `exit`: a later exec line of this vCPU is another thread. */
+  exited: boolean;
 }
 
 interface Block {

@@ -26,9 +26,9 @@ export class TraceFormatError extends ConfigError {
 }
 
 /**
- * A `perf script` file with samples of more than one thread. Each trace is one task on its
- * own CPU, and interleaving several threads into one task would make a program no thread
- * ran; so the file is refused, and the message says how to split it.
+ * A `perf script` file with samples of more than one thread. Each trace is one task, and
+ * interleaving several threads into one task would make a program no thread ran; so the
+ * file is refused, and the message says how to split it.
  */
 export class MixedThreadsError extends TraceFormatError {
   override name = 'MixedThreadsError';
