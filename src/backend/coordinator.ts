@@ -585,7 +585,6 @@ export class Coordinator implements DesignContext, ModelHost {
    * again later) while that CPU's earlier buffers wait for a copier.
    */
   private *serviceFlush(cpu: number): Step<boolean> {
-    const mem = this.mem;
     if (this.inlineDeferred) this.runDeferred(cpu);
     if (this.queues[cpu]!.items.length > 0) return false;
     yield* this.flushWork(cpu);

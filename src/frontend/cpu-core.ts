@@ -625,10 +625,7 @@ export class CpuCore {
       yield* mem.store(cpuWord(id, MAIL_N), part.length);
       const m0 = this.clock ? this.t() : 0;
       this.clock?.stamp(m0);
-      const req = (yield* mem.add(cpuWord(id, FLUSH_REQ), 1)) + 1;
-      yield* mem.add(G_DOORBELL, 1);
-      yield* mem.notify(G_DOORBELL);
-      if (!(yield* this.waitAtLeast(cpuWord(id, FLUSH_ACK), req))) return false;
+      if (!(yield* this.request(FLUSH_REQ, FLUSH_ACK))) return false;
       if (this.clock) {
         // The flush ran on this CPU (the switch path): its stall, in modelled time.
         this.lastOn = yield* this.answer();
@@ -750,7 +747,6 @@ export class CpuCore {
     if (this.enabled) yield* mem.store(cpuWord(id, DS_INDEX), this.idx);
     yield* mem.store(cpuWord(id, DS_MODE), this.inKernel ? 1 : 0);
     yield* mem.store(cpuWord(id, DS_TID), this.tid);
-    const req = this.overflows; // one request per overflow taken, counted just above
     const clock = this.clock;
     const m0 = clock ? this.t() : 0;
     // The handler runs pmiNs after the crossing, or when the CPU takes the interrupt if the
@@ -760,11 +756,9 @@ export class CpuCore {
       clock.stamp(this.tCross >= 0 ? Math.max(m0, this.tCross + clock.pmiNs) : m0 + clock.pmiNs, this.tCross);
       this.tCross = -1;
     }
-    yield* mem.add(cpuWord(id, PMI_REQ), 1);
-    yield* mem.add(G_DOORBELL, 1);
-    yield* mem.notify(G_DOORBELL);
     const t0 = process.hrtime.bigint();
-    const ok = yield* this.waitAtLeast(cpuWord(id, PMI_ACK), req);
+    const ok = yield* this.request(PMI_REQ, PMI_ACK);
+    const req = this.overflows; // one request per overflow taken (for the timeline)
     let stall: number;
     let on = false;
     if (clock) {
@@ -820,11 +814,21 @@ export class CpuCore {
     yield* mem.store(cpuWord(id, WAIT_TID), tid);
     yield* mem.store(cpuWord(id, WAIT_EPOCH), epoch);
     this.clock!.stamp(t, arg);
-    const req = (yield* mem.add(cpuWord(id, WAIT_REQ), 1)) + 1;
+    if (!(yield* this.request(WAIT_REQ, WAIT_ACK))) return null;
+    return yield* this.answer();
+  }
+
+  /**
+   * A request to the coordinator (a PMI, a flush, a wait): bump `reqField`, which publishes
+   * what was stored before it (and the modelled stamp), ring the doorbell, and wait until
+   * `ackField` reaches the request. False: the run stopped.
+   */
+  private *request(reqField: number, ackField: number): Generator<Op, boolean, unknown> {
+    const mem = this.mem;
+    const req = (yield* mem.add(cpuWord(this.id, reqField), 1)) + 1;
     yield* mem.add(G_DOORBELL, 1);
     yield* mem.notify(G_DOORBELL);
-    if (!(yield* this.waitAtLeast(cpuWord(id, WAIT_ACK), req))) return null;
-    return yield* this.answer();
+    return yield* this.waitAtLeast(cpuWord(this.id, ackField), req);
   }
 
   /** An answer just came (its ACK was seen): its time, and whether tracing is on then. */
