@@ -8,7 +8,7 @@
  * and batches: base + (branches - b0) x branchNs + (records - r0) x recordNs.
  */
 import type { Costs } from '../model/costs.js';
-import { ClockWords, T_ANS, T_ARG, T_ON, T_REQ } from '../mem/clock-words.js';
+import { ClockWords, T_ANS, T_ARG, T_ON, T_REQ, T_WAKE } from '../mem/clock-words.js';
 
 export class CpuClock {
   private base = 0;
@@ -81,8 +81,32 @@ export class CpuClock {
    * The caller then rings the doorbell if the coordinator sleeps (CpuCore.publish).
    */
   publish(t: number): void {
-    this.words.setSafe(this.id, t === Infinity ? t : Math.max(t, this.promised));
+    const s = t === Infinity ? t : Math.max(t, this.promised);
+    this.prevSafe = this.lastSafe;
+    this.lastSafe = s;
+    this.words.setSafe(this.id, s);
   }
+
+  /**
+   * After publish(), with the coordinator seen asleep: does this SAFE take it past the time
+   * of its earliest event (T_WAKE)? Only then can it do anything, so only then is it rung.
+   * (The previous SAFE was at most T_WAKE, and this one is beyond it.)
+   */
+  /** The SAFE the coordinator knows for this CPU: its last publish, or a later answer's time. */
+  lastPublished(): number {
+    return Math.max(this.lastSafe, this.promised);
+  }
+
+  wakes(): boolean {
+    const wake = this.words.f64[this.words.at(this.id, T_WAKE)]!;
+    return this.prevSafe <= wake && this.lastSafe > wake;
+  }
+  /**
+   * The SAFE this CPU published last, and the one before. (The coordinator may have stored a
+   * later one in an answer since: then a ring may be one too many, never one too few.)
+   */
+  private lastSafe = -Infinity;
+  private prevSafe = -Infinity;
 
   /** Tracing went off at `t` (cause `cause`): a new window; nothing known yet about its end. */
   off(t: number, cause: number): void {

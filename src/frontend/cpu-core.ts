@@ -160,6 +160,11 @@ export class CpuCore {
   private tCross = -1;
 
   /** This CPU's modelled time now. */
+  /** The SAFE this CPU published last (modelled clock): the thread's driver runs the least first. */
+  safeNow(): number {
+    return this.clock!.lastPublished();
+  }
+
   private t(): number {
     return this.clock!.now(this.branches, this.hwRecords + this.annotations);
   }
@@ -453,14 +458,16 @@ export class CpuCore {
   /**
    * Raise this CPU's SAFE bound (clock-words.ts) and, if the coordinator sleeps waiting for
    * it, ring the doorbell: SAFE is stored before G_COORD_SLEEP is read, and the coordinator
-   * stores G_COORD_SLEEP before it reads SAFE, so one of the two sees the other.
+   * stores T_WAKE, then G_COORD_SLEEP, before it reads SAFE, so one of the two sees the other.
+   * It waits for SAFE to pass T_WAKE, its earliest event: a SAFE below that is not rung.
    */
   private *publish(t: number): Generator<Op, void, unknown> {
     this.clock!.publish(t);
-    if (t === Infinity || (yield* this.mem.load(G_COORD_SLEEP)) === 1) {
+    if (t === Infinity || ((yield* this.mem.load(G_COORD_SLEEP)) === 1 && this.clock!.wakes())) {
       yield* this.mem.add(G_DOORBELL, 1);
       yield* this.mem.notify(G_DOORBELL);
     }
+    if (this.mem.pause && t !== Infinity) yield* this.mem.pause();
   }
 
   /** finish(), in threads mode. */

@@ -1,7 +1,7 @@
 /**
  * Several simulated CPUs stepped on one worker thread (modelled clock, cpusPerWorker > 1). Each
- * CPU runs until it waits for an answer (its memory hands the wait over instead of blocking,
- * cooperative-mem.ts); then the next one runs. When all of them wait, the thread sleeps on its
+ * CPU runs until it publishes its SAFE (a batch) or waits for an answer (its memory hands
+ * both over instead of blocking, cooperative-mem.ts); then the CPU whose clock is least runs. When all of them wait, the thread sleeps on its
  * bell, which the coordinator rings with each answer to one of them (layout.ts HOST_BELL).
  * Under the modelled clock a CPU's course depends only on its answers, so the figures are the
  * same whichever CPUs share a thread (clock-words.ts).
@@ -45,15 +45,20 @@ export function runCpuGroup(cpus: GroupCpu[], ctl: Int32Array, bell: number): vo
       return;
     }
     const op = r.value;
+    if (op.op === 'yield') return; // a SAFE publish: the driver picks again
     if (op.op !== 'wait') throw new Error(`internal: a CPU yielded ${op.op} on a shared thread`);
     l.waitOn = { index: op.index, expected: op.expected };
   };
   for (;;) {
     const seen = Atomics.load(ctl, bell);
     const stopping = Atomics.load(ctl, G_STOP) !== 0;
-    let ran = false;
+    // Run the runnable CPU whose clock is least: the coordinator can go no further than the
+    // least SAFE of the CPUs that wait for nothing, so the one behind is the one it waits for.
+    let best = -1;
+    let bestT = Infinity;
     let live = false;
-    for (const l of lives) {
+    for (let i = 0; i < lives.length; i++) {
+      const l = lives[i]!;
       if (l.done) continue;
       live = true;
       if (l.waitOn) {
@@ -62,11 +67,18 @@ export function runCpuGroup(cpus: GroupCpu[], ctl: Int32Array, bell: number): vo
         l.resume = stopping ? 'timed-out' : 'not-equal';
         l.waitOn = null;
       }
-      step(l);
-      ran = true;
+      const t = cpus[i]!.core.safeNow();
+      if (best < 0 || t < bestT) {
+        best = i;
+        bestT = t;
+      }
     }
     if (!live) return;
+    if (best >= 0) {
+      step(lives[best]!);
+      continue;
+    }
     // Every CPU waits: sleep until the coordinator answers one of them (or a stop: 50 ms).
-    if (!ran) Atomics.wait(ctl, bell, seen, 50);
+    Atomics.wait(ctl, bell, seen, 50);
   }
 }

@@ -42,6 +42,8 @@
  *   T_ON    coordinator, before the ACK: when tracing last came back on (ends a CPU's
  *           tracing-off window when it learns of it from an answer at a later time)
  *   SAFE    BigInt64, Atomics: see above (floor of ns: a lower bound stays one)
+ *   T_WAKE  coordinator, before it stores G_COORD_SLEEP = 1: its earliest event's time; a
+ *           CPU reads it only after reading G_COORD_SLEEP = 1 (so it sees this sleep's value)
  * and on ctl (per CPU, layout.ts): WAIT_KIND, WAIT_TID, WAIT_EPOCH (CPU, before WAIT_REQ);
  * ANS_ON (coordinator, before every ACK: 1 if tracing is on at T_ANS).
  */
@@ -55,6 +57,12 @@ export const T_ANS = 2;
 export const T_SAFE = 3;
 /** Coordinator, before every ACK: when tracing last came back on for the CPU (its window's end). */
 export const T_ON = 4;
+/**
+ * Coordinator, before it sets G_COORD_SLEEP: the time of its earliest pending event
+ * (+inf: none), the same in every CPU's line. A CPU whose SAFE goes from at most this to past
+ * it rings the doorbell; raising SAFE below it changes nothing the coordinator can act on.
+ */
+export const T_WAKE = 5;
 
 export const WAIT_RUN = 1;
 export const WAIT_ENABLE = 2;
@@ -85,6 +93,11 @@ export class ClockWords {
   safe(cpu: number): number {
     const v = Atomics.load(this.i64, cpu * CLOCK_STRIDE + T_SAFE);
     return v === SAFE_NEVER ? Infinity : Number(v);
+  }
+
+  /** Tell every CPU the time of the coordinator's earliest event before it sleeps. */
+  setWake(cpus: number, t: number): void {
+    for (let c = 0; c < cpus; c++) this.f64[c * CLOCK_STRIDE + T_WAKE] = t;
   }
 
   setSafe(cpu: number, t: number): void {

@@ -34,6 +34,11 @@ export interface SharedMem {
   notify(index: number): Generator<Op, void, unknown>;
   /** Block while the word equals `expected`, up to `timeoutMs`. */
   wait(index: number, expected: number, timeoutMs: number): Generator<Op, WaitResult, unknown>;
+  /**
+   * A point where the thread's driver may switch to another CPU of the thread (only a memory
+   * shared by several CPUs on one thread has it: cooperative-mem.ts).
+   */
+  pause?(): Generator<Op, void, unknown>;
 }
 
 /** Drive a protocol step that never yields (threads mode) to its result. */

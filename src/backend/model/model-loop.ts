@@ -411,9 +411,12 @@ export class ModelLoop {
         if (this.blocked.some((b) => b)) throw this.deadlock();
         if (this.finishing) return;
       }
-      // Wait for a CPU to raise its SAFE or make a request (Dekker with CpuClock.publish).
+      // Wait for a request, or for every CPU's SAFE to pass the earliest event (Dekker with
+      // CpuCore.publish). A horizon that moved but is still short of it is no reason to run.
+      const wake = this.queue.peek()?.t ?? Infinity;
+      this.clock.setWake(this.cpus, wake);
       Atomics.store(ctl, G_COORD_SLEEP, 1);
-      if (!this.poll() && this.horizon() === h) Atomics.wait(ctl, G_DOORBELL, bell, this.finishing ? 1 : 20);
+      if (!this.poll() && !(this.horizon() > wake)) Atomics.wait(ctl, G_DOORBELL, bell, this.finishing ? 1 : 20);
       Atomics.store(ctl, G_COORD_SLEEP, 0);
     }
   }
@@ -445,8 +448,10 @@ export class ModelLoop {
         if (this.blocked.some((b) => b)) throw this.deadlock();
         return;
       }
+      const wake = this.queue.peek()?.t ?? Infinity;
+      this.clock.setWake(this.cpus, wake);
       yield* mem.store(G_COORD_SLEEP, 1);
-      if (!this.poll() && this.horizon() === h) yield* mem.wait(G_DOORBELL, bell, Infinity);
+      if (!this.poll() && !(this.horizon() > wake)) yield* mem.wait(G_DOORBELL, bell, Infinity);
       yield* mem.store(G_COORD_SLEEP, 0);
     }
   }
