@@ -4,7 +4,8 @@
  * path alone, and the capture of the hardware record stream that the drain, splay and
  * transport figures replay.
  */
-import { resolveConfig, type ConsumerSpec, type SimConfig } from '../src/model/config.js';
+import { resolveConfig } from '../src/model/resolve-config.js';
+import type { ConsumerSpec, SimConfig } from '../src/model/config.js';
 import { AtomicsMem } from '../src/mem/atomics-mem.js';
 import type { Op } from '../src/mem/shared-mem.js';
 import {

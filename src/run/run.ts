@@ -14,7 +14,9 @@
  * have, then terminates every worker; run() settles only once all of them have exited.
  */
 import { Worker } from 'node:worker_threads';
-import { resolveConfig, type ConfigInput, type SimConfig } from '../model/config.js';
+import { resolveConfig } from '../model/resolve-config.js';
+import type { ConfigInput } from '../model/config-schema.js';
+import type { SimConfig } from '../model/config.js';
 import { ConfigError, RunAbortedError } from '../model/errors.js';
 import { FLUSH_ACK, FLUSH_REQ, G_COORD_BELL, G_DOORBELL, G_HEARTBEAT, G_SINK_BELL, G_STOP, PMI_ACK, PMI_REQ, WAIT_ACK, WAIT_REQ, cpuWord, makeLayout, type Layout } from '../mem/layout.js';
 import { clockBytes } from '../mem/clock-words.js';

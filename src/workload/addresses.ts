@@ -10,7 +10,7 @@
  * record from a legitimate repeat.
  */
 import type { SimConfig } from '../model/config.js';
-import type { Rng } from './prng.js';
+import type { Rng } from '../base/prng.js';
 
 export const KERNEL_LO_MIN = 0xc100_0000;
 export const KERNEL_LO_SPAN = 0xff00_0000 - KERNEL_LO_MIN;

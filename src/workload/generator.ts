@@ -23,7 +23,7 @@ import { KERNEL_LO_MIN, KERNEL_LO_SPAN, USER_LO_MIN, USER_LO_SPAN, userHi } from
 import {
   EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER, EventChunk, GATE_BODY, GATE_NONE, GATE_TAIL, IRQS_OFF, REC_WORDS,
 } from './events.js';
-import { hashKey, Rng } from './prng.js';
+import { hashKey, Rng } from '../base/prng.js';
 import { cr3Of, mmOf, Schedule, syscallKind, type ThreadStall } from './schedule.js';
 
 const EXCEPTION_VECTORS = [14, 14, 14, 14, 3, 6, 13, 1];

@@ -35,7 +35,7 @@
 import type { SimConfig } from '../model/config.js';
 import { isGated } from '../model/consumer-gate.js';
 import { EntryKind } from '../model/constants.js';
-import { hashKey, Rng } from './prng.js';
+import { hashKey, Rng } from '../base/prng.js';
 import { userAddress } from './addresses.js';
 import { EventChunk, GATE_BODY, GATE_NONE } from './events.js';
 import { epochCount, epochLength, generateEpoch } from './generator.js';

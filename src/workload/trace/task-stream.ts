@@ -18,7 +18,7 @@
 import type { SimConfig } from '../../model/config.js';
 import { EntryKind } from '../../model/constants.js';
 import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER } from '../events.js';
-import { hashKey, Rng } from '../prng.js';
+import { hashKey, Rng } from '../../base/prng.js';
 import { KERNEL_LO_MIN, KERNEL_LO_SPAN } from '../addresses.js';
 import { QemuTraceReader } from './qemu-reader.js';
 import { PerfScriptReader } from './perf-script-reader.js';
