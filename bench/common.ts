@@ -13,7 +13,8 @@ import {
   cpuWord, makeLayout, type Layout,
 } from '../src/mem/layout.js';
 import { CpuCore, CPU_STAT_STRIDE } from '../src/frontend/cpu-core.js';
-import { CpuWorkload, newChunk } from '../src/workload/generator.js';
+import { CpuWorkload } from '../src/workload/cpu-workload.js';
+import { newChunk } from '../src/workload/generator.js';
 import type { EventChunk } from '../src/workload/events.js';
 
 export const RECORD_BYTES = 24;

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../dist/src/model/resolve-config.js';
 import { ExpectedStream } from '../dist/src/oracle/expected.js';
-import { CpuWorkload, newChunk } from '../dist/src/workload/generator.js';
+import { CpuWorkload } from '../dist/src/workload/cpu-workload.js';
+import { newChunk } from '../dist/src/workload/generator.js';
 import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER } from '../dist/src/workload/events.js';
 import { EntryKind, PSEUDO_HI, PseudoPc } from '../dist/src/model/constants.js';
 

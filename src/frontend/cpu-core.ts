@@ -40,7 +40,7 @@ import {
   EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, EventChunk, GATE_BODY, IRQS_OFF, REC_WORDS,
 } from '../workload/events.js';
 import { isExplicitEntry, OVERWRITTEN_CAUSE } from '../model/constants.js';
-import type { ThreadStall } from '../workload/schedule.js';
+import type { ThreadStall } from '../workload/thread-gates.js';
 
 /** Shadow class of a circular slot holding a record in no consumer's view (CTXSW, SYNC). */
 const NO_CLASS = 255;

@@ -31,10 +31,10 @@ import type { RingFinal } from '../consumers/sink.js';
 import { loadDesign } from '../designs/load-design.js';
 import { guardDesign } from '../designs/design-guard.js';
 import { connect } from './control-plane.js';
-import { gateTable, gateTableBytes } from '../workload/schedule.js';
+import { gateTable, gateTableBytes } from '../workload/gate-table.js';
 import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat, statsBytes, type SharedState, type WorkerData } from './shared-state.js';
 import { sumLost, violationCount, zeroViolations, type ConsumerReport, type CpuReport, type RunResult, type ThreadReport } from './result.js';
-import type { ThreadStall } from '../workload/schedule.js';
+import type { ThreadStall } from '../workload/thread-gates.js';
 import { logSpawn } from './test-hooks.js';
 import { checkOutputDir, checkOutputFile } from '../io/output-paths.js';
 

@@ -29,3 +29,13 @@ export function userHi(mm: number, cfg: SimConfig): number {
 export function userAddress(rng: Rng, mm: number, cfg: SimConfig): Addr {
   return { lo: USER_LO_MIN + rng.below(USER_LO_SPAN), hi: userHi(mm, cfg) };
 }
+
+/** Threads are spread over address spaces round-robin; mm ids start at 0. */
+export function mmOf(tid: number, cfg: SimConfig): number {
+  return (tid - 1) % cfg.workload.addressSpaces;
+}
+
+/** The cr3-like id of an address space: never 0 (0 means "no switch" in events). */
+export function cr3Of(mm: number): number {
+  return (mm + 1) * 0x1000;
+}
