@@ -36,9 +36,8 @@ import { CpuClock } from './cpu-clock.js';
 import { HW_ALL, HW_KERNEL_ONLY, HW_OFF, TraceNeeds } from '../model/needs.js';
 import { TimelineLog, type TraceEvent } from '../model/timeline.js';
 import { runSync, type Op, type SharedMem } from '../mem/shared-mem.js';
-import {
-  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, EventChunk, GATE_BODY, IRQS_OFF, REC_WORDS,
-} from '../workload/events.js';
+import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, IRQS_OFF } from '../model/event-types.js';
+import { EventChunk, GATE_BODY, REC_WORDS } from '../workload/events.js';
 import { isExplicitEntry, OVERWRITTEN_CAUSE } from '../model/constants.js';
 import type { ThreadStall } from '../workload/thread-gates.js';
 

@@ -8,7 +8,8 @@
  */
 import type { SimConfig } from '../model/config.js';
 import { EntryKind } from '../model/constants.js';
-import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EventChunk, REC_WORDS } from './events.js';
+import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH } from '../model/event-types.js';
+import { EventChunk, REC_WORDS } from './events.js';
 import { KERNEL_LO_MIN, KERNEL_LO_SPAN } from './addresses.js';
 import { cr3Of } from './addresses.js';
 import { epochCount, epochLength } from './generator.js';

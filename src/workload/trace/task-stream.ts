@@ -17,7 +17,7 @@
  */
 import type { SimConfig } from '../../model/config.js';
 import { EntryKind } from '../../model/constants.js';
-import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER } from '../events.js';
+import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER } from '../../model/event-types.js';
 import { hashKey, Rng } from '../../base/prng.js';
 import { KERNEL_LO_MIN, KERNEL_LO_SPAN } from '../addresses.js';
 import { QemuTraceReader } from './qemu-reader.js';
