@@ -1,7 +1,8 @@
 /**
  * The QEMU user-mode log reader. It reads a log made with
- * `qemu-x86_64 -d in_asm,exec,nochain,strace -D LOG PROGRAM` and streams the program's taken branches and system calls (format as printed by QEMU 7.2;
- * older and newer exec line layouts are accepted too):
+ * `qemu-x86_64 -d in_asm,exec,nochain,strace -D LOG PROGRAM` and streams the program's taken
+ * branches and system calls (format as printed by QEMU 7.2; older and newer exec line layouts
+ * are accepted too):
  *
  * ```
  * ----------------

@@ -1,5 +1,6 @@
 /**
- * Real programs' branch traces (issue 8): the events the trace readers produce.
+ * The events trace readers produce from real programs' branch traces (issue 8), and the
+ * reader interface.
  */
 
 /** One event of a real program's execution, in order. Addresses as bigint (u64). */
