@@ -12,6 +12,8 @@
 import type { SimConfig } from '../model/config.js';
 import type { Rng } from '../base/prng.js';
 
+/** The high word of every simulated kernel address (the top 4 GiB of the kernel half). */
+export const KERNEL_HI = 0xffff_ffff;
 export const KERNEL_LO_MIN = 0xc100_0000;
 export const KERNEL_LO_SPAN = 0xff00_0000 - KERNEL_LO_MIN;
 export const USER_LO_MIN = 0x0040_0000;

@@ -19,7 +19,7 @@
  */
 import type { SimConfig } from '../model/config.js';
 import { EntryKind, isExplicitEntry } from '../model/constants.js';
-import { KERNEL_LO_MIN, KERNEL_LO_SPAN, USER_LO_MIN, USER_LO_SPAN, cr3Of, mmOf, userHi } from './addresses.js';
+import { KERNEL_HI, KERNEL_LO_MIN, KERNEL_LO_SPAN, USER_LO_MIN, USER_LO_SPAN, cr3Of, mmOf, userHi } from './addresses.js';
 import type { EpochSchedule } from './epoch-schedule.js';
 import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER, IRQS_OFF } from '../model/event-types.js';
 import { EventChunk, GATE_BODY, GATE_NONE, GATE_TAIL, REC_WORDS } from './events.js';
@@ -27,7 +27,6 @@ import { hashKey, Rng } from '../base/prng.js';
 
 const EXCEPTION_VECTORS = [14, 14, 14, 14, 3, 6, 13, 1];
 const PREDICTED = 1 << 4;
-const KERNEL_HI = 0xffff_ffff;
 /** Events every thread keeps free before its tail, where a gated one blocks: the interrupt, a kernel branch, the switch to idle. */
 const GATE_RESERVE = 3;
 
