@@ -4,7 +4,8 @@
  * path alone, and the capture of the hardware record stream that the drain, splay and
  * transport figures replay.
  */
-import { resolveConfig, type ConsumerSpec, type SimConfig } from '../src/model/config.js';
+import { resolveConfig } from '../src/model/resolve-config.js';
+import type { ConsumerSpec, SimConfig } from '../src/model/config.js';
 import { AtomicsMem } from '../src/mem/atomics-mem.js';
 import type { Op } from '../src/mem/shared-mem.js';
 import {
@@ -12,7 +13,8 @@ import {
   cpuWord, makeLayout, type Layout,
 } from '../src/mem/layout.js';
 import { CpuCore, CPU_STAT_STRIDE } from '../src/frontend/cpu-core.js';
-import { CpuWorkload, newChunk } from '../src/workload/generator.js';
+import { CpuWorkload } from '../src/workload/cpu-workload.js';
+import { newChunk } from '../src/workload/generator.js';
 import type { EventChunk } from '../src/workload/events.js';
 
 export const RECORD_BYTES = 24;

@@ -1,9 +1,10 @@
 /** btsim's library API. */
 export { run, memoryNeeded, type RunOptions, type RunProgress } from './run/run.js';
 export type { RunResult, CpuReport, ConsumerReport } from './run/result.js';
+export { resolveConfig } from './model/resolve-config.js';
+export { configSchema, type ConfigInput } from './model/config-schema.js';
 export {
-  resolveConfig, configSchema, CONSUMER_KINDS,
-  type ConfigInput, type SimConfig, type ConsumerSpec, type ConsumerKind, type ConsumerMode, type WorkloadConfig,
+  CONSUMER_KINDS, type SimConfig, type ConsumerSpec, type ConsumerKind, type ConsumerMode, type WorkloadConfig,
 } from './model/config.js';
 export { BtsimError, ConfigError, RunAbortedError } from './model/errors.js';
 export {

@@ -1,6 +1,7 @@
 // The checker finds each kind of violation in a doctored stream (so a clean run means something).
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, type ConsumerSpec } from '../dist/src/model/config.js';
+import { resolveConfig } from '../dist/src/model/resolve-config.js';
+import type { ConsumerSpec } from '../dist/src/model/config.js';
 import { ExpectedStream } from '../dist/src/oracle/expected.js';
 import { StreamChecker } from '../dist/src/oracle/checker.js';
 import { Flags, LossCause, PSEUDO_HI, PseudoPc } from '../dist/src/model/constants.js';

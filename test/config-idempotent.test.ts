@@ -3,7 +3,7 @@
 // again as it is. `btsim run --callback-delay never`, the README's own example, exited 2.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../dist/src/model/config.js';
+import { resolveConfig } from '../dist/src/model/resolve-config.js';
 import { runCli } from './cli-helpers.js';
 
 const roundTrip = (input: unknown) => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ContinuousWriter } from '../dist/src/consumers/writers.js';
 import { AtomicsMem } from '../dist/src/mem/atomics-mem.js';
 import { CONS_FREE_SEQ, CONS_FULL_SEQ, CONS_LEN } from '../dist/src/mem/layout.js';
-import { Rng } from '../dist/src/workload/prng.js';
+import { Rng } from '../dist/src/base/prng.js';
 import { LossCause } from '../dist/src/model/constants.js';
 import type { Layout } from '../dist/src/mem/layout.js';
 

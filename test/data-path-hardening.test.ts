@@ -50,7 +50,7 @@ describe('compare keeps what it finished (item 9)', () => {
 
 describe('circular mode hands over more counts than its mailbox holds (item 3)', () => {
   it('70 pending counts at the exit: the 6 beyond the mailbox go first, as a loss-only hand-over, none is dropped', async () => {
-    const { resolveConfig } = await import('../dist/src/model/config.js');
+    const { resolveConfig } = await import('../dist/src/model/resolve-config.js');
     const { InlineServiceMem, benchLayout, pregenerate } = await import('../dist/bench/common.js');
     const { CpuCore, CPU_STAT_STRIDE } = await import('../dist/src/frontend/cpu-core.js');
     const L = await import('../dist/src/mem/layout.js');
@@ -83,7 +83,7 @@ describe('circular mode hands over more counts than its mailbox holds (item 3)',
 
 describe('host clock: the crossing time is taken before tracing is back on (item 4)', () => {
   it('when the coordinator stores DS_ENABLED = 1, the CPU\'s crossing time has already been read and cleared', async () => {
-    const { resolveConfig } = await import('../dist/src/model/config.js');
+    const { resolveConfig } = await import('../dist/src/model/resolve-config.js');
     const { AtomicsMem } = await import('../dist/src/mem/atomics-mem.js');
     const { Coordinator } = await import('../dist/src/backend/coordinator.js');
     const { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE } = await import('../dist/src/frontend/cpu-core.js');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RUN_FLAGS } from '../dist/src/cli/options.js';
 import { mutantsSummary, type MutantRow } from '../dist/src/cli/stress-command.js';
-import { resolveConfig } from '../dist/src/model/config.js';
+import { resolveConfig } from '../dist/src/model/resolve-config.js';
 import { ROOT, runCli } from './cli-helpers.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');

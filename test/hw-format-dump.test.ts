@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { widenAddressHi } from '../dist/src/model/hw-record.js';
 import { readDump, decodeRecord } from '../dist/src/consumers/dump.js';
 import { ExpectedStream } from '../dist/src/oracle/expected.js';
-import { resolveConfig } from '../dist/src/model/config.js';
+import { resolveConfig } from '../dist/src/model/resolve-config.js';
 import { expectAccountingHolds, run, small } from './helpers.js';
 
 describe('32-bit hardware records', () => {

@@ -179,7 +179,7 @@ describe('the synchronisation rule under the explorer', () => {
     const { execute } = await import('../dist/src/explore/explorer.js');
     const { RandomScheduler, PctScheduler } = await import('../dist/src/explore/schedulers.js');
     const { EXPLORE_DEFAULTS, exploreConsumers } = await import('../dist/src/explore/scenario.js');
-    const { resolveConfig } = await import('../dist/src/model/config.js');
+    const { resolveConfig } = await import('../dist/src/model/resolve-config.js');
     const { builtinDesign } = await import('../dist/src/designs/registry.js');
     for (const name of DESIGNS) {
       // Costs small against the tiny scenario, so that windows and queues overlap CPUs' work.

@@ -2,7 +2,7 @@
 // contract ("stay disabled"): the oracle's schedule, real runs, and the config's refusals.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../dist/src/model/config.js';
+import { resolveConfig } from '../dist/src/model/resolve-config.js';
 import { ConfigError } from '../dist/src/model/errors.js';
 import { ExpectedStream } from '../dist/src/oracle/expected.js';
 import { EventChunk } from '../dist/src/workload/events.js';

@@ -1,10 +1,11 @@
 // The oracle against workloads small enough to compute by hand, and the generator's
 // structural invariants (what the view rules rely on).
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../dist/src/model/config.js';
+import { resolveConfig } from '../dist/src/model/resolve-config.js';
 import { ExpectedStream } from '../dist/src/oracle/expected.js';
-import { CpuWorkload, newChunk } from '../dist/src/workload/generator.js';
-import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER } from '../dist/src/workload/events.js';
+import { CpuWorkload } from '../dist/src/workload/cpu-workload.js';
+import { newChunk } from '../dist/src/workload/generator.js';
+import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER } from '../dist/src/model/event-types.js';
 import { EntryKind, PSEUDO_HI, PseudoPc } from '../dist/src/model/constants.js';
 
 const quiet = { syscallRate: 0, exceptionRate: 0, interruptRate: 0, irqsOffRate: 0, migrationRate: 0 };

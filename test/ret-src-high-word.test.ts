@@ -1,8 +1,9 @@
 // Issue 15, item 2: a kernel return's source reaches kernel-only views with its real high word
 // (BTS_OFF_USR: the CPU writes RET_SRC + RETURN; the splay once hard-coded 0xffffffff).
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../dist/src/model/config.js';
-import { EV_RETURN, EV_TYPE_MASK, REC_WORDS } from '../dist/src/workload/events.js';
+import { resolveConfig } from '../dist/src/model/resolve-config.js';
+import { EV_RETURN, EV_TYPE_MASK } from '../dist/src/model/event-types.js';
+import { REC_WORDS } from '../dist/src/workload/events.js';
 import { Splay } from '../dist/src/backend/splay.js';
 import { CaptureWriter } from '../dist/src/consumers/capture-writer.js';
 import { PseudoPc } from '../dist/src/model/constants.js';

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EntryKind, PSEUDO_HI, PseudoPc } from '../dist/src/model/constants.js';
-import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER, EventChunk } from '../dist/src/workload/events.js';
+import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER } from '../dist/src/model/event-types.js';
+import { EventChunk } from '../dist/src/workload/events.js';
 import { applyView, inScope, RecordList } from '../dist/src/oracle/views.js';
 import type { ConsumerKind } from '../dist/src/model/config.js';
 

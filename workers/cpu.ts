@@ -9,7 +9,7 @@ import { CPU_STAT_STARTED, CPU_STAT_STRIDE, CpuCore, type CpuResult } from '../s
 import { runCpuGroup, type GroupCpu } from '../src/frontend/cpu-group.js';
 import { newChunk } from '../src/workload/generator.js';
 import { workloadFor } from '../src/workload/workload-for.js';
-import { useGateTable } from '../src/workload/schedule.js';
+import { useGateTable } from '../src/workload/gate-table.js';
 import type { WorkerData } from '../src/run/shared-state.js';
 import { cpuFault, markFault } from '../src/run/test-hooks.js';
 

@@ -4,7 +4,7 @@ import { serve } from '../src/run/control-plane.js';
 import { memFor } from '../src/mem/mem-for.js';
 import { Sink, type RingFinal } from '../src/consumers/sink.js';
 import type { WorkerData } from '../src/run/shared-state.js';
-import { useGateTable } from '../src/workload/schedule.js';
+import { useGateTable } from '../src/workload/gate-table.js';
 
 const { state, dumpDir } = workerData as WorkerData;
 if (state.gates) useGateTable(state.cfg, state.gates);

@@ -16,7 +16,8 @@ import type { SimConfig } from '../../src/model/config.js';
 import { AtomicsMem } from '../../src/mem/atomics-mem.js';
 import { G_DOORBELL, G_STOP, HW_SLOT_BYTES } from '../../src/mem/layout.js';
 import { CpuCore } from '../../src/frontend/cpu-core.js';
-import { CpuWorkload, newChunk } from '../../src/workload/generator.js';
+import { CpuWorkload } from '../../src/workload/cpu-workload.js';
+import { newChunk } from '../../src/workload/generator.js';
 import { BLOCK_RECORDS, RECORD_WORDS, benchLayout, pregenerate, soloCpu } from '../common.js';
 
 interface Init {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ConfigError, RunAbortedError } from '../model/errors.js';
 import { parseDesigns } from '../sweep/grid.js';
-import { resolveConfig } from '../model/config.js';
+import { resolveConfig } from '../model/resolve-config.js';
 import { run } from '../run/run.js';
 import type { RunResult } from '../run/result.js';
 import { sumLost } from '../run/result.js';

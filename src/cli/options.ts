@@ -6,7 +6,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { ConfigError } from '../model/errors.js';
 import { checkInputFile } from '../io/input-files.js';
-import { resolveConfig } from '../model/config.js';
+import { resolveConfig } from '../model/resolve-config.js';
 
 export interface FlagSpec {
   flag: string;

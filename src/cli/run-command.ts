@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ConfigError, RunAbortedError } from '../model/errors.js';
-import { resolveConfig, type SimConfig } from '../model/config.js';
+import { resolveConfig } from '../model/resolve-config.js';
+import type { SimConfig } from '../model/config.js';
 import { run, type RunProgress } from '../run/run.js';
 import { flagsToInput, readConfigFile, renameField, RUN_FLAGS } from './options.js';
 import { formatRun } from './run-report.js';

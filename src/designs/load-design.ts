@@ -9,9 +9,9 @@ import { ConfigError } from '../model/errors.js';
 import type { SwapDesign } from './design.js';
 import { builtinDesign } from './registry.js';
 import { checkDesignFile } from '../io/input-files.js';
-import { isDesignPath } from './design-path.js';
+import { isDesignPath } from '../io/design-path.js';
 
-export { isDesignPath } from './design-path.js';
+export { isDesignPath } from '../io/design-path.js';
 
 export async function loadDesign(name: string): Promise<SwapDesign> {
   if (!isDesignPath(name)) return builtinDesign(name);

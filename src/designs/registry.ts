@@ -1,6 +1,6 @@
 /** The built-in designs, by name. */
 import { ConfigError } from '../model/errors.js';
-import { didYouMean } from '../model/config.js';
+import { didYouMean } from '../base/did-you-mean.js';
 import type { SwapDesign } from './design.js';
 import { spareSwap } from './spare-swap.js';
 import { suspendCopy } from './suspend-copy.js';

@@ -4,13 +4,14 @@
  * the oracle. Contention figures come from here. The seed of a failing run is logged as a
  * replay string; replaying it is best effort (the OS schedules the threads).
  */
-import type { ConfigInput, SimConfig } from '../model/config.js';
-import { resolveConfig } from '../model/config.js';
+import type { ConfigInput } from '../model/config-schema.js';
+import type { SimConfig } from '../model/config.js';
+import { resolveConfig } from '../model/resolve-config.js';
 import type { SwapDesign } from '../designs/design.js';
 import { run } from '../run/run.js';
 import type { RunResult } from '../run/result.js';
 import { violationCount } from '../run/result.js';
-import { hashKey } from '../workload/prng.js';
+import { hashKey } from '../base/prng.js';
 import { encodeReplay, type ReplaySpec } from './replay.js';
 import type { StressOptions, StressResult } from './stress.js';
 

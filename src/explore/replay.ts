@@ -8,7 +8,7 @@
  * JSON { design, scenario (the config overrides), k?, choices? }.
  */
 import { ConfigError } from '../model/errors.js';
-import type { ConfigInput } from '../model/config.js';
+import type { ConfigInput } from '../model/config-schema.js';
 
 export interface ReplaySpec {
   scheduler: string;

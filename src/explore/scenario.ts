@@ -3,7 +3,7 @@
  * busy enough that every part of the protocol runs many times (tiny buffers, one spare
  * for two CPUs, publishes every few records, migrations, per-thread flushes).
  */
-import type { ConfigInput } from '../model/config.js';
+import type { ConfigInput } from '../model/config-schema.js';
 
 export const EXPLORE_DEFAULTS: ConfigInput = {
   cpus: 2,

@@ -11,7 +11,7 @@
  *  - dfs: systematic search of the schedules with at most `bound` preemptions (switching
  *    away from an actor that could have continued), one schedule per execution.
  */
-import { hashKey, Rng } from '../workload/prng.js';
+import { hashKey, Rng } from '../base/prng.js';
 
 export interface Scheduler {
   readonly name: string;

@@ -9,12 +9,14 @@
  * stops at the first violation, with a replay string that reproduces it; threads mode
  * runs the real worker threads with seeded delays injected at shared-memory operations.
  */
-import { resolveConfig, type ConfigInput, type SimConfig } from '../model/config.js';
+import { resolveConfig } from '../model/resolve-config.js';
+import type { ConfigInput } from '../model/config-schema.js';
+import type { SimConfig } from '../model/config.js';
 import { ConfigError } from '../model/errors.js';
 import type { SwapDesign } from '../designs/design.js';
 import { loadDesign } from '../designs/load-design.js';
 import { guardDesign } from '../designs/design-guard.js';
-import { hashKey } from '../workload/prng.js';
+import { hashKey } from '../base/prng.js';
 import { execute, type TraceStep } from './explorer.js';
 import { DfsScheduler, PctScheduler, RandomScheduler, type Scheduler } from './schedulers.js';
 import { decodeReplay, encodeReplay, type ReplaySpec } from './replay.js';

@@ -30,9 +30,8 @@ import { lossCauseName } from '../model/constants.js';
 import { ANN_CTXSW, ANN_ENTRY, ANN_RETURN, ANN_RET_SRC, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, LossClass, annFlags } from '../model/hw-record.js';
 import { HW_ALL, HW_KERNEL_ONLY, HW_OFF } from '../model/needs.js';
 import { runSync, type Op } from '../mem/shared-mem.js';
-import {
-  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, EventChunk, GATE_BODY, IRQS_OFF, REC_WORDS,
-} from '../workload/events.js';
+import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, IRQS_OFF } from '../model/event-types.js';
+import { EventChunk, GATE_BODY, REC_WORDS } from '../workload/events.js';
 import { isExplicitEntry } from '../model/constants.js';
 import type { CpuResult, PendingLoss } from './cpu-result.js';
 import { CpuWaits } from './cpu-waits.js';

@@ -9,7 +9,8 @@ import {
 } from '../mem/layout.js';
 import { WAIT_RUN } from '../mem/clock-words.js';
 import type { Op } from '../mem/shared-mem.js';
-import { EV_SWITCH, EV_TYPE_MASK, type EventChunk } from '../workload/events.js';
+import { EV_SWITCH, EV_TYPE_MASK } from '../model/event-types.js';
+import type { EventChunk } from '../workload/events.js';
 import { CPU_STAT_BRANCHES, CPU_STAT_STRIDE } from './cpu-result.js';
 import { CpuRequests } from './cpu-requests.js';
 

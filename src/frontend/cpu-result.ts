@@ -3,7 +3,7 @@
  * current for progress and the watchdog.
  */
 import type { TraceEvent } from '../model/timeline.js';
-import type { ThreadStall } from '../workload/schedule.js';
+import type { ThreadStall } from '../workload/thread-gates.js';
 
 /** A thread that waited at its return to user mode for tracing to come back on (notify-resume). */
 export interface TracingWait {

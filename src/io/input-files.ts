@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../model/errors.js';
-import { isDesignPath } from '../designs/design-path.js';
+import { isDesignPath } from './design-path.js';
 
 /** Far above any real config or design module, far below what would strain memory. */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;

@@ -4,7 +4,7 @@
  * windows between real threads. The seed fixes where delays go, not how the OS schedules
  * the threads, so a failure's replay is best effort.
  */
-import { hashKey, Rng } from '../workload/prng.js';
+import { hashKey, Rng } from '../base/prng.js';
 import { AtomicsMem } from './atomics-mem.js';
 import type { Op, SharedMem, WaitResult } from './shared-mem.js';
 

@@ -3,9 +3,9 @@
  * simulated machine costs, in nanoseconds of the machine's own time. Loss, stall and latency
  * figures are computed from these and from the seeded workload alone, never from how fast
  * the host runs the simulation. docs/modelled-time.md gives each default's source; the
- * schema (what each field accepts) is in config.ts. No zod here: CPU workers load this.
+ * schema (what each field accepts) is in config-schema.ts. No zod here: CPU workers load this.
  */
-import { hashKey, Rng } from '../workload/prng.js';
+import { hashKey, Rng } from '../base/prng.js';
 
 export interface Costs {
   branchNs: number;

@@ -9,7 +9,7 @@
  * everything and software filters. Nobody interested: BTS is off.
  */
 import type { ConsumerKind, SimConfig } from './config.js';
-import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER } from '../workload/events.js';
+import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER } from './event-types.js';
 
 export const NEED_KERNEL = 1;
 export const NEED_USER = 2;

@@ -10,9 +10,8 @@
  */
 import type { ConsumerKind } from '../model/config.js';
 import { Flags, PSEUDO_HI, PseudoPc, entryPseudoPc, isExplicitEntry } from '../model/constants.js';
-import {
-  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, EventChunk, REC_WORDS,
-} from '../workload/events.js';
+import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER } from '../model/event-types.js';
+import { EventChunk, REC_WORDS } from '../workload/events.js';
 
 /** A growable output of view records. */
 export class RecordList {

@@ -1,7 +1,7 @@
 /** The result of a run (`btsim run --json`, schema btsim.run/2). */
 import type { ConsumerKind, ConsumerMode, SimConfig } from '../model/config.js';
 import type { Violations } from '../oracle/checker.js';
-import type { ThreadStall } from '../workload/schedule.js';
+import type { ThreadStall } from '../workload/thread-gates.js';
 
 /**
  * A thread that waited for its user-only tracer: gated (a callbackDelay, the scheduler's

@@ -14,7 +14,9 @@
  * have, then terminates every worker; run() settles only once all of them have exited.
  */
 import { Worker } from 'node:worker_threads';
-import { resolveConfig, type ConfigInput, type SimConfig } from '../model/config.js';
+import { resolveConfig } from '../model/resolve-config.js';
+import type { ConfigInput } from '../model/config-schema.js';
+import type { SimConfig } from '../model/config.js';
 import { ConfigError, RunAbortedError } from '../model/errors.js';
 import { FLUSH_ACK, FLUSH_REQ, G_COORD_BELL, G_DOORBELL, G_HEARTBEAT, G_SINK_BELL, G_STOP, PMI_ACK, PMI_REQ, WAIT_ACK, WAIT_REQ, cpuWord, makeLayout, type Layout } from '../mem/layout.js';
 import { clockBytes } from '../mem/clock-words.js';
@@ -29,10 +31,10 @@ import type { RingFinal } from '../consumers/sink.js';
 import { loadDesign } from '../designs/load-design.js';
 import { guardDesign } from '../designs/design-guard.js';
 import { connect } from './control-plane.js';
-import { gateTable, gateTableBytes } from '../workload/schedule.js';
+import { gateTable, gateTableBytes } from '../workload/gate-table.js';
 import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat, statsBytes, type SharedState, type WorkerData } from './shared-state.js';
 import { sumLost, violationCount, zeroViolations, type ConsumerReport, type CpuReport, type RunResult, type ThreadReport } from './result.js';
-import type { ThreadStall } from '../workload/schedule.js';
+import type { ThreadStall } from '../workload/thread-gates.js';
 import { logSpawn } from './test-hooks.js';
 import { checkOutputDir, checkOutputFile } from '../io/output-paths.js';
 

@@ -6,7 +6,8 @@
  * array fields (`consumers`, per-CPU `format`) are swept.
  */
 import { z } from 'zod';
-import { configSchema, didYouMean } from '../model/config.js';
+import { configSchema } from '../model/config-schema.js';
+import { didYouMean } from '../base/did-you-mean.js';
 import { ConfigError } from '../model/errors.js';
 
 /** Fields that have axes of their own (`--designs`, `--seeds`). */

@@ -6,7 +6,8 @@
  * resolves and fits the memory budget, and the file (if any) belongs to the same sweep.
  */
 import { existsSync } from 'node:fs';
-import { resolveConfig, type SimConfig } from '../model/config.js';
+import { resolveConfig } from '../model/resolve-config.js';
+import type { SimConfig } from '../model/config.js';
 import { ConfigError, RunAbortedError } from '../model/errors.js';
 import { loadDesign } from '../designs/load-design.js';
 import { memoryNeeded } from '../run/run.js';

@@ -10,8 +10,10 @@
  * record from a legitimate repeat.
  */
 import type { SimConfig } from '../model/config.js';
-import type { Rng } from './prng.js';
+import type { Rng } from '../base/prng.js';
 
+/** The high word of every simulated kernel address (the top 4 GiB of the kernel half). */
+export const KERNEL_HI = 0xffff_ffff;
 export const KERNEL_LO_MIN = 0xc100_0000;
 export const KERNEL_LO_SPAN = 0xff00_0000 - KERNEL_LO_MIN;
 export const USER_LO_MIN = 0x0040_0000;
@@ -28,4 +30,14 @@ export function userHi(mm: number, cfg: SimConfig): number {
 
 export function userAddress(rng: Rng, mm: number, cfg: SimConfig): Addr {
   return { lo: USER_LO_MIN + rng.below(USER_LO_SPAN), hi: userHi(mm, cfg) };
+}
+
+/** Threads are spread over address spaces round-robin; mm ids start at 0. */
+export function mmOf(tid: number, cfg: SimConfig): number {
+  return (tid - 1) % cfg.workload.addressSpaces;
+}
+
+/** The cr3-like id of an address space: never 0 (0 means "no switch" in events). */
+export function cr3Of(mm: number): number {
+  return (mm + 1) * 0x1000;
 }

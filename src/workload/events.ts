@@ -7,19 +7,11 @@
  * the CPU's hot path and must not allocate per event.
  *
  *   rec[6i .. 6i+5]  fromLo, fromHi, toLo, toHi, flagsLo, flagsHi (always 0)
- *   type[i]          EV_* | IRQS_OFF
+ *   type[i]          EV_* | IRQS_OFF (model/event-types.ts)
  *   aux[i]           ENTRY/RETURN: entry kind. SWITCH: incoming tid.
  *   aux2[i]          SWITCH: incoming cr3 when the address space changes, else 0.
  *   aux3[i]          SWITCH: the incoming thread's pending entry kind (what its return closes).
  */
-export const EV_USER = 0; // user -> user
-export const EV_KERNEL = 1; // kernel -> kernel (nested interrupts included)
-export const EV_ENTRY = 2; // user -> kernel (syscall, exception, interrupt)
-export const EV_RETURN = 3; // kernel -> user
-export const EV_SWITCH = 4; // the switch_to branch (kernel -> kernel)
-export const EV_TYPE_MASK = 0x0f;
-/** The CPU has interrupts disabled at this event: a PMI stays pending. */
-export const IRQS_OFF = 0x80;
 
 export const REC_WORDS = 6;
 

@@ -19,18 +19,21 @@
  */
 import type { SimConfig } from '../model/config.js';
 import { EntryKind, isExplicitEntry } from '../model/constants.js';
-import { KERNEL_LO_MIN, KERNEL_LO_SPAN, USER_LO_MIN, USER_LO_SPAN, userHi } from './addresses.js';
-import {
-  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER, EventChunk, GATE_BODY, GATE_NONE, GATE_TAIL, IRQS_OFF, REC_WORDS,
-} from './events.js';
-import { hashKey, Rng } from './prng.js';
-import { cr3Of, mmOf, Schedule, syscallKind, type ThreadStall } from './schedule.js';
+import { KERNEL_HI, KERNEL_LO_MIN, KERNEL_LO_SPAN, USER_LO_MIN, USER_LO_SPAN, cr3Of, mmOf, userHi } from './addresses.js';
+import type { EpochSchedule } from './epoch-schedule.js';
+import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER, IRQS_OFF } from '../model/event-types.js';
+import { EventChunk, GATE_BODY, GATE_NONE, GATE_TAIL, REC_WORDS } from './events.js';
+import { hashKey, Rng } from '../base/prng.js';
 
 const EXCEPTION_VECTORS = [14, 14, 14, 14, 3, 6, 13, 1];
 const PREDICTED = 1 << 4;
-const KERNEL_HI = 0xffff_ffff;
 /** Events every thread keeps free before its tail, where a gated one blocks: the interrupt, a kernel branch, the switch to idle. */
 const GATE_RESERVE = 3;
+
+/** The syscall instruction the workload uses: `syscall` on 64-bit CPUs, `int $0x80` when any CPU is 32-bit. */
+export function syscallKind(cfg: SimConfig): number {
+  return cfg.format.includes(32) ? EntryKind.INT80 : EntryKind.SYSCALL;
+}
 
 export function epochCount(cfg: SimConfig): number {
   return Math.ceil(cfg.branches / cfg.workload.timesliceBranches);
@@ -45,7 +48,7 @@ export function epochLength(cfg: SimConfig, epoch: number): number {
  * Fill `out` with epoch `schedule.epoch` of `cpu`. `out.capacity` must be at least the
  * timeslice.
  */
-export function generateEpoch(cfg: SimConfig, schedule: Schedule, cpu: number, out: EventChunk): void {
+export function generateEpoch(cfg: SimConfig, schedule: EpochSchedule, cpu: number, out: EventChunk): void {
   const epoch = schedule.epoch;
   const len = epochLength(cfg, epoch);
   const last = epoch + 1 >= epochCount(cfg);
@@ -240,31 +243,7 @@ export function generateEpoch(cfg: SimConfig, schedule: Schedule, cpu: number, o
   if (i !== len) throw new Error(`internal: epoch ${epoch} of cpu ${cpu} generated ${i} events, wanted ${len}`);
 }
 
-/** Walks one CPU's epochs in order. */
-export class CpuWorkload {
-  readonly schedule: Schedule;
-  readonly epochs: number;
-  private nextEpoch = 0;
-
-  constructor(readonly cfg: SimConfig, readonly cpu: number) {
-    this.schedule = new Schedule(cfg);
-    this.epochs = epochCount(cfg);
-  }
-
-  stalls(): ThreadStall[] {
-    return this.schedule.stalls();
-  }
-
-  /** Generate the next epoch into `out`; false when the workload is finished. */
-  fill(out: EventChunk): boolean {
-    if (this.nextEpoch >= this.epochs) return false;
-    this.schedule.seek(this.nextEpoch);
-    generateEpoch(this.cfg, this.schedule, this.cpu, out);
-    this.nextEpoch++;
-    return true;
-  }
-}
-
+/** An event chunk sized for one timeslice of `cfg`. */
 export function newChunk(cfg: SimConfig): EventChunk {
   return new EventChunk(cfg.workload.timesliceBranches);
 }

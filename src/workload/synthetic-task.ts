@@ -8,12 +8,11 @@
  */
 import type { SimConfig } from '../model/config.js';
 import { EntryKind } from '../model/constants.js';
-import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_USER } from './events.js';
-import { KERNEL_LO_MIN, KERNEL_LO_SPAN, USER_LO_MIN, USER_LO_SPAN, userHi } from './addresses.js';
-import { hashKey, Rng } from './prng.js';
+import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_USER } from '../model/event-types.js';
+import { KERNEL_HI, KERNEL_LO_MIN, KERNEL_LO_SPAN, USER_LO_MIN, USER_LO_SPAN, userHi } from './addresses.js';
+import { hashKey, Rng } from '../base/prng.js';
 import { track, type Task, type TaskEvent } from './trace/task-stream.js';
 
-const KERNEL_HI = 0xffff_ffff;
 /** The synthetic workload's exception mix (page faults mostly), as generator.ts. */
 const EXCEPTION_VECTORS = [14, 14, 14, 14, 3, 6, 13, 1];
 

@@ -22,7 +22,7 @@
  * ended is never picked again: its slots go to the idle task.
  */
 import type { SimConfig } from '../model/config.js';
-import { hashKey, Rng } from './prng.js';
+import { hashKey, Rng } from '../base/prng.js';
 import { Schedule } from './schedule.js';
 
 export interface EpochShape {

@@ -3,7 +3,10 @@
  * readers (gzip streamed to a temporary file), and measure the traces, so the run lasts
  * until the last one is done on the CPUs they share. Every actor then reads its own copy.
  */
-import { resolveConfig, syntheticSpaces, traceConsumers, type SimConfig } from '../model/config.js';
+import { resolveConfig } from '../model/resolve-config.js';
+import { syntheticSpaces } from '../model/config-defaults.js';
+import { traceConsumers } from '../model/default-consumers.js';
+import type { SimConfig } from '../model/config.js';
 import { ConfigError } from '../model/errors.js';
 import { prepareTrace, type PreparedTrace } from './trace/open-trace.js';
 import { TaskStream } from './trace/task-stream.js';

@@ -8,15 +8,14 @@
  */
 import type { SimConfig } from '../model/config.js';
 import { EntryKind } from '../model/constants.js';
-import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EventChunk, REC_WORDS } from './events.js';
-import { KERNEL_LO_MIN, KERNEL_LO_SPAN } from './addresses.js';
-import { cr3Of } from './schedule.js';
+import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH } from '../model/event-types.js';
+import { EventChunk, REC_WORDS } from './events.js';
+import { KERNEL_HI, KERNEL_LO_MIN, KERNEL_LO_SPAN, cr3Of } from './addresses.js';
 import { epochCount, epochLength } from './generator.js';
 import { TraceSchedule, taskMm } from './trace-schedule.js';
 import { TaskStream, type Task } from './trace/task-stream.js';
 import { SyntheticTask } from './synthetic-task.js';
 
-const KERNEL_HI = 0xffff_ffff;
 
 export class TraceWorkload {
   readonly schedule: TraceSchedule;

@@ -1,9 +1,9 @@
 /** A CPU's workload: the seeded synthetic one, or a real program's trace (--workload). */
 import type { SimConfig } from '../model/config.js';
 import type { EventChunk } from './events.js';
-import { CpuWorkload } from './generator.js';
+import { CpuWorkload } from './cpu-workload.js';
 import { TraceWorkload } from './trace-workload.js';
-import type { ThreadStall } from './schedule.js';
+import type { ThreadStall } from './thread-gates.js';
 
 export interface WorkloadSource {
   /** The next chunk of events into `out`; false when the CPU's workload is finished. */

@@ -1,3 +1,4 @@
+/** A synchronous line reader over a file in bounded memory: the trace readers' input. */
 import { closeSync, openSync, readSync } from 'node:fs';
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * Opening a `--workload` trace: its spec parsed (`FORMAT:FILE`), a gzip file unpacked to a
+ * temporary file for the synchronous readers, the right reader opened, and whole-trace counts.
+ */
 import { createReadStream, createWriteStream, closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+/** The `perf script` branch-sample reader (the layouts it accepts are on the class). */
 import { LineReader } from './line-reader.js';
 import { MixedThreadsError, TraceFormatError } from './trace-error.js';
 import type { TraceEvent, TraceReader } from './trace-event.js';

@@ -1,12 +1,8 @@
-import { LineReader } from './line-reader.js';
-import { TraceFormatError } from './trace-error.js';
-import { syscallName, syscallNumber } from './x86-64-syscalls.js';
-import { syscallReturns, type TraceEvent, type TraceReader } from './trace-event.js';
-
 /**
- * Reads a QEMU user-mode log made with `qemu-x86_64 -d in_asm,exec,nochain,strace -D LOG PROGRAM`
- * and streams the program's taken branches and system calls (format as printed by QEMU 7.2;
- * older and newer exec line layouts are accepted too):
+ * The QEMU user-mode log reader. It reads a log made with
+ * `qemu-x86_64 -d in_asm,exec,nochain,strace -D LOG PROGRAM` and streams the program's taken
+ * branches and system calls (format as printed by QEMU 7.2; older and newer exec line layouts
+ * are accepted too):
  *
  * ```
  * ----------------
@@ -46,6 +42,15 @@ import { syscallReturns, type TraceEvent, type TraceReader } from './trace-event
  * Memory: the file is read in chunks; what is kept is one entry per translated block (bounded
  * by the program's code size) and at most two pending events.
  */
+import { LineReader } from './line-reader.js';
+import { TraceFormatError } from './trace-error.js';
+import { syscallName, syscallNumber } from './x86-64-syscalls.js';
+import {
+  KIND_SYSCALL, taken, classify, parseAddr, EXEC_RE, INSN_RE, BYTES_RE, STRACE_RE, STRACE_SIGNAL_RE, OTHER_LISTING_RE, OTHER_LINE_RE, HEXADDR_LINE_RE, type Block,
+} from './qemu-log-grammar.js';
+import { syscallReturns, type TraceEvent, type TraceReader } from './trace-event.js';
+
+/** A TraceReader over one vCPU (thread) of a QEMU log (the file's opening comment says how). */
 export class QemuTraceReader implements TraceReader {
   private readonly lines: LineReader;
   private readonly name: string;
@@ -314,15 +319,6 @@ interface Vcpu {
   exited: boolean;
 }
 
-interface Block {
-  start: number;
-  /** Address of the last instruction. */
-  last: number;
-  /** One past the last byte of the last instruction: where a fall-through continues. */
-  end: number;
-  kind: number;
-}
-
 interface AsmBuilder {
   start: number;
   lastAddr: number;
@@ -330,62 +326,3 @@ interface AsmBuilder {
   end: number;
   count: number;
 }
-
-const KIND_PLAIN = 0; // falls through unless it jumps (conditional jumps, splits)
-const KIND_UNCOND = 1; // jmp, call, ret, ...: always a taken branch
-const KIND_SYSCALL = 2;
-const KIND_REP = 3; // rep-prefixed string instruction: re-entering it is no branch
-
-function taken(from: Block, to: number): boolean {
-  switch (from.kind) {
-    case KIND_UNCOND:
-      return true;
-    case KIND_REP:
-      return to !== from.end && to !== from.last;
-    default:
-      return to !== from.end;
-  }
-}
-
-const PREFIXES = new Set(['lock', 'rep', 'repe', 'repz', 'repne', 'repnz', 'bnd', 'notrack', 'data16', 'addr32', 'xacquire', 'xrelease']);
-const UNCOND_RE = /^(?:l?jmp|l?call|l?ret|iret|sysret|sysexit)[wlq]?$/;
-const STRING_RE = /^(?:movs|stos|cmps|scas|lods|ins|outs)[bwlq]?$/;
-
-/** The kind of a block from its last instruction's text ("callq    0x4027e0", "rep stosq ..."). */
-function classify(text: string): number {
-  const words = text.trim().split(/\s+/);
-  let i = 0;
-  let rep = false;
-  while (i < words.length - 1 && PREFIXES.has(words[i]!)) {
-    if (words[i]!.startsWith('rep')) rep = true;
-    i++;
-  }
-  const op = words[i]!;
-  if (op === 'syscall') return KIND_SYSCALL;
-  if (UNCOND_RE.test(op)) return KIND_UNCOND;
-  if (rep && STRING_RE.test(op)) return KIND_REP;
-  return KIND_PLAIN;
-}
-
-function parseAddr(hex: string): number {
-  const v = parseInt(hex, 16);
-  if (!(v <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`address 0x${hex} out of range`);
-  return v;
-}
-
-/** "Trace 0: 0xHOST [cs_base/pc/flags/cflags] sym" (QEMU 5-8), "Trace 0xHOST [pc] sym" (older). */
-const EXEC_RE = /^Trace (?:(\d+): )?\S+ \[([0-9a-fA-F]+(?:\/[0-9a-fA-F]+)*)\]/;
-/** "0x00402820:  rest" */
-const INSN_RE = /^0x([0-9a-fA-F]+):\s+(.*)$/;
-/** The bytes column ("48 83 c7 08"), then (after two spaces or more) the instruction, if any. */
-const BYTES_RE = /^((?:[0-9a-f]{2} )*[0-9a-f]{2})(?:\s{2,}(.*))?\s*$/;
-/** "PID name(args) = ret", "PID Unknown syscall NR" */
-const STRACE_RE = /^(\d+) (?:Unknown syscall (\d+)|([a-z_][a-z0-9_]*)\()/;
-/** "PID --- SIGSEGV {...} ---" (some versions put the pid first) */
-const STRACE_SIGNAL_RE = /^\d+ --- .* ---$/;
-/** Headers of other -d items' listings, whose "0x..." lines are host code or ops. */
-const OTHER_LISTING_RE = /^(?:OUT:|OUT: \[|OP:|OP after|OBJD-[HT]:|PROLOGUE:|IN: PROLOGUE|Disassembler disagrees|host mmap_min_addr|guest_base|start\s+end\s+size\s+prot)/;
-/** Other lines QEMU's -d items print (cpu state, page layout, notices). */
-const OTHER_LINE_RE =
-  /^(?:[A-Z][A-Z0-9 ]{1,4}=|[0-9a-f]+-[0-9a-f]+ [0-9a-f]+ [-r][-w][-x]|(?:start_brk|end_code|start_code|start_data|end_data|start_stack|brk|entry|argv_start|env_start|auxv_start|page layout changed|Linking TBs|Chained|cpu_loop_exit|invalid|qemu:)\b)/;
-const HEXADDR_LINE_RE = /^0x[0-9a-fA-F]+:/;

@@ -16,15 +16,13 @@
  * scheduler needs to preempt it there and resume it later, on any CPU.
  */
 import type { SimConfig } from '../../model/config.js';
-import { EntryKind } from '../../model/constants.js';
-import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER } from '../events.js';
-import { hashKey, Rng } from '../prng.js';
-import { KERNEL_LO_MIN, KERNEL_LO_SPAN } from '../addresses.js';
+import { EntryKind, KERNEL_HALF_HI } from '../../model/constants.js';
+import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER } from '../../model/event-types.js';
+import { hashKey, Rng } from '../../base/prng.js';
+import { KERNEL_HI, KERNEL_LO_MIN, KERNEL_LO_SPAN } from '../addresses.js';
 import { QemuTraceReader } from './qemu-reader.js';
 import { PerfScriptReader } from './perf-script-reader.js';
 import type { TraceEvent, TraceReader } from './trace-event.js';
-
-const KERNEL_HALF_HI = 0xffff_8000;
 
 export interface TaskEvent {
   type: number;
@@ -101,7 +99,7 @@ export class TaskStream implements Task {
         // Still running when its trace ends: an interrupt, and the CPU goes idle.
         this.readerDone = true;
         this.ended = true;
-        if (!this.inKernel) this.queue.push({ type: EV_ENTRY, fLo: this.userLo, fHi: this.userHi, tLo: this.kLo(), tHi: 0xffff_ffff, aux: EntryKind.INTERRUPT });
+        if (!this.inKernel) this.queue.push({ type: EV_ENTRY, fLo: this.userLo, fHi: this.userHi, tLo: this.kLo(), tHi: KERNEL_HI, aux: EntryKind.INTERRUPT });
         this.queue.push(this.switchToIdle());
         this.naturalEnd = this.position;
         break;
@@ -165,12 +163,12 @@ export class TaskStream implements Task {
     }
     const pLo = Number(t.pc & 0xffff_ffffn), pHi = Number(t.pc >> 32n);
     if (this.position === 0) { this.userLo = pLo; this.userHi = pHi; }
-    this.queue.push({ type: EV_ENTRY, fLo: pLo, fHi: pHi, tLo: this.kLo(), tHi: 0xffff_ffff, aux: EntryKind.SYSCALL });
+    this.queue.push({ type: EV_ENTRY, fLo: pLo, fHi: pHi, tLo: this.kLo(), tHi: KERNEL_HI, aux: EntryKind.SYSCALL });
     const path = 1 + this.rng.below(2 * this.cfg.workload.kernelPathMean);
     for (let k = 0; k < path; k++) this.queue.push(this.kernelBranch());
     if (t.returns) {
       const rLo = Number(t.resume & 0xffff_ffffn), rHi = Number(t.resume >> 32n);
-      this.queue.push({ type: EV_RETURN, fLo: this.kLo(), fHi: 0xffff_ffff, tLo: rLo, tHi: rHi, aux: EntryKind.SYSCALL });
+      this.queue.push({ type: EV_RETURN, fLo: this.kLo(), fHi: KERNEL_HI, tLo: rLo, tHi: rHi, aux: EntryKind.SYSCALL });
     } else {
       this.queue.push(this.switchToIdle());
       // Nothing runs after exit: the switch is the task's last (natural) event.
@@ -181,11 +179,11 @@ export class TaskStream implements Task {
   }
 
   private switchToIdle(): TaskEvent {
-    return { type: EV_SWITCH, fLo: this.kLo(), fHi: 0xffff_ffff, tLo: this.kLo(), tHi: 0xffff_ffff, aux: 0 };
+    return { type: EV_SWITCH, fLo: this.kLo(), fHi: KERNEL_HI, tLo: this.kLo(), tHi: KERNEL_HI, aux: 0 };
   }
 
   private kernelBranch(): TaskEvent {
-    return { type: EV_KERNEL, fLo: this.kLo(), fHi: 0xffff_ffff, tLo: this.kLo(), tHi: 0xffff_ffff, aux: 0 };
+    return { type: EV_KERNEL, fLo: this.kLo(), fHi: KERNEL_HI, tLo: this.kLo(), tHi: KERNEL_HI, aux: 0 };
   }
 
   private kLo(): number {

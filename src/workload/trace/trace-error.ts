@@ -1,3 +1,4 @@
+/** The error raised for a trace file that is not in the format it was named as. */
 import { ConfigError } from '../../model/errors.js';
 
 /**

@@ -1,6 +1,8 @@
 /**
- * Real programs' branch traces (issue 8): the events the trace readers produce.
+ * The events trace readers produce from real programs' branch traces (issue 8), and the
+ * reader interface.
  */
+import { KERNEL_HALF_HI } from '../../model/constants.js';
 
 /** One event of a real program's execution, in order. Addresses as bigint (u64). */
 export type TraceEvent =
@@ -13,7 +15,7 @@ export type TraceEvent =
   | { kind: 'syscall'; pc: bigint; resume: bigint; nr: number; name: string; returns: boolean };
 
 /** First address of the kernel half of the x86-64 address space. */
-export const KERNEL_HALF = 0xffff_8000_0000_0000n;
+export const KERNEL_HALF = BigInt(KERNEL_HALF_HI) << 32n;
 
 /** Whether `addr` is in the kernel half. */
 export function isKernelAddress(addr: bigint): boolean {

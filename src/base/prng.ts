@@ -1,6 +1,6 @@
 /**
- * Seeded randomness for the ground truth. Everything the workload does is a function of
- * (config, seed), so every draw comes from here, never from Math.random.
+ * Seeded pseudo-random numbers (sfc32), keyed by hashing. Everything the workload does is a
+ * function of (config, seed), so every draw comes from here, never from Math.random.
  *
  * sfc32 (Chris Doty-Humphrey's small fast counter) in 32-bit integer arithmetic: fast in
  * V8 (no BigInt, no float state) and good enough for workload shapes. Streams are keyed
