@@ -3,7 +3,7 @@
  * partial (missing figures from the progress counters or zero, unchecked).
  */
 import type { SimConfig } from '../model/config.js';
-import type { ConsumerCounters } from '../consumers/writers.js';
+import type { ConsumerCounters } from '../consumers/consumer-writer.js';
 import type { CpuResult } from '../frontend/cpu-core.js';
 import type { CoordinatorResult } from '../backend/coordinator.js';
 import type { CheckResult } from '../oracle/checker.js';
