@@ -84,7 +84,7 @@ export class Runner {
     signal?.addEventListener('abort', onAbort);
     if (signal?.aborted) this.stop();
     const tick = Math.max(20, Math.min(250, Math.floor(this.cfg.watchdogMs / 5)));
-    const watchdog = setInterval(() => { if (!this.stopping) this.watchdog.watch(); }, tick);
+    const watching = setInterval(() => { if (!this.stopping) this.watchdog.watch(); }, tick);
     let progress: NodeJS.Timeout | undefined;
     if (this.opts.onProgress) progress = setInterval(() => this.progress(), 200);
     try {
@@ -104,7 +104,7 @@ export class Runner {
       if (fault) throw new RunAbortedError(fault.message ?? `${fault.actor} failed: ${fault.cause}`, fault.actor, partial);
       return partial;
     } finally {
-      clearInterval(watchdog);
+      clearInterval(watching);
       if (progress) clearInterval(progress);
       signal?.removeEventListener('abort', onAbort);
       await this.terminateAll();
