@@ -19,7 +19,9 @@ import { CONS_FREE_SEQ, CONS_FULL_SEQ, consWord, type Layout } from '../src/mem/
 import { CPU_STAT_STRIDE, type CpuResult } from '../src/frontend/cpu-core.js';
 import { Splay } from '../src/backend/splay.js';
 import { Coordinator } from '../src/backend/coordinator.js';
-import { ContinuousWriter, RingWriter, type ConsumerWriter } from '../src/consumers/writers.js';
+import type { ConsumerWriter } from '../src/consumers/consumer-writer.js';
+import { ContinuousWriter } from '../src/consumers/continuous-writer.js';
+import { RingWriter } from '../src/consumers/ring-writer.js';
 import { consumerRegions } from '../src/consumers/consumer-memory.js';
 import { BUILTIN_DESIGNS } from '../src/designs/registry.js';
 import { spareSwap } from '../src/designs/spare-swap.js';

@@ -1,5 +1,7 @@
 /** btsim's library API. */
-export { run, memoryNeeded, type RunOptions, type RunProgress } from './run/run.js';
+export { run } from './run/run.js';
+export { memoryNeeded, MemoryBudgetError } from './run/memory-budget.js';
+export type { RunOptions, RunProgress } from './run/run-options.js';
 export type { RunResult, CpuReport, ConsumerReport } from './run/result.js';
 export { resolveConfig } from './model/resolve-config.js';
 export { configSchema, type ConfigInput } from './model/config-schema.js';
@@ -20,7 +22,6 @@ export { StreamChecker, checkRing, type CheckResult, type Violations } from './o
 export { loadDesign } from './designs/load-design.js';
 export { builtinDesign } from './designs/registry.js';
 export { TraceFormatError } from './workload/trace/trace-error.js';
-export { MemoryBudgetError } from './run/run.js';
 export { stress, replay, exploreScenario, type StressOptions, type StressResult, type SchedulerName } from './explore/stress.js';
 export { encodeReplay, decodeReplay, type ReplaySpec } from './explore/replay.js';
 export type { TraceStep } from './explore/explorer.js';

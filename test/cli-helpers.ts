@@ -1,13 +1,15 @@
 // Running the real `btsim` command in a child process, and reading the test hooks' files
-// (src/run/test-hooks.ts).
+// (test/support/fault-hooks.mjs, which fills the seam of src/run/fault-seam.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
+/** The test-only module that turns BTSIM_TEST_* variables into fault hooks (loaded with --import). */
+export const FAULT_HOOKS = join(ROOT, 'test/support/fault-hooks.mjs');
 
 export interface CliRun {
   code: number | null;
@@ -30,10 +32,13 @@ export function scratch(): string {
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliRun> {
+  const env = { ...process.env, ...opts.env };
+  // Only a child given a test hook loads them (worker threads inherit --import).
+  const hooks = Object.keys(env).some((k) => k.startsWith('BTSIM_TEST_')) ? ['--import', pathToFileURL(FAULT_HOOKS).href] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [...hooks, CLI, ...args], {
       cwd: ROOT,
-      env: { ...process.env, ...opts.env },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -6,10 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryBudgetError, run } from '../dist/src/run/run.js';
+import { run } from '../dist/src/run/run.js';
+import { MemoryBudgetError } from '../dist/src/run/memory-budget.js';
 import { ConfigError } from '../dist/src/model/errors.js';
 import { RUN_FLAGS } from '../dist/src/cli/options.js';
 import { CLI, ROOT, runCli, scratch, spawnLog } from './cli-helpers.js';
+// run() in this process: its spawn log comes from the test-only fault hooks.
+import './support/fault-hooks.mjs';
 
 let dir = '';
 const cfgFile = (name: string, text: string): string => {

@@ -2,7 +2,7 @@
 // path, a consumer that frees callback buffers at seeded moments, both policies, and the DS
 // callback contract. Every gap in what the consumer reads must be marked exactly where it is.
 import { describe, expect, it } from 'vitest';
-import { ContinuousWriter } from '../dist/src/consumers/writers.js';
+import { ContinuousWriter } from '../dist/src/consumers/continuous-writer.js';
 import { AtomicsMem } from '../dist/src/mem/atomics-mem.js';
 import { CONS_FREE_SEQ, CONS_FULL_SEQ, CONS_LEN } from '../dist/src/mem/layout.js';
 import { Rng } from '../dist/src/base/prng.js';

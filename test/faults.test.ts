@@ -10,6 +10,8 @@ import { run } from '../dist/src/run/run.js';
 import { RunAbortedError } from '../dist/src/model/errors.js';
 import type { RunResult } from '../dist/src/run/result.js';
 import { faultTime, runCli, scratch, spawnLog } from './cli-helpers.js';
+// run() in this process: its spawn log comes from the test-only fault hooks.
+import './support/fault-hooks.mjs';
 
 /** The stop itself (fault or signal to process exit) may take this long (issue 7). */
 const STOP_BOUND_MS = 2_000;

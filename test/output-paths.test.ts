@@ -8,6 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../dist/src/run/run.js';
 import { ConfigError } from '../dist/src/model/errors.js';
 import { runCli, scratch, spawnLog } from './cli-helpers.js';
+// run() in this process: its spawn log comes from the test-only fault hooks.
+import './support/fault-hooks.mjs';
 
 let dir = '';
 let sweepFile = '';

@@ -1,5 +1,7 @@
-// The coordinator thread: services overflows and drains buffers into the consumers, with
-// a piscina pool of copier workers as its work queue.
+/**
+ * The coordinator worker: services overflows and drains buffers into the consumers, with a
+ * piscina pool of copier workers as its work queue.
+ */
 import { workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { serve } from '../src/run/control-plane.js';
@@ -12,7 +14,7 @@ import type { CopyDone, CopyTask } from './copier.js';
 import type { SwapDesign } from '../src/designs/design.js';
 import { guardDesign } from '../src/designs/design-guard.js';
 import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat } from '../src/run/shared-state.js';
-import { coordinatorFaultMs, markFault } from '../src/run/test-hooks.js';
+import { faultHooks } from '../src/run/fault-seam.js';
 
 const { state, design } = workerData as WorkerData;
 let coord: Coordinator | undefined;
@@ -63,14 +65,8 @@ serve({
     coord.init();
   },
   run: () => {
-    // Test-only (src/run/test-hooks.ts): the coordinator thread itself crashes.
-    const ms = coordinatorFaultMs();
-    if (ms !== undefined) {
-      setTimeout(() => {
-        markFault();
-        throw new Error('injected fault (BTSIM_TEST_FAULT_COORDINATOR)');
-      }, ms);
-    }
+    // A test may crash the coordinator thread itself (src/run/fault-seam.ts).
+    faultHooks()?.coordinatorRunning?.();
     return coord!.run();
   },
   async finish(pending: PendingLoss[][]) {

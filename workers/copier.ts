@@ -1,6 +1,8 @@
-// A copier (the work queue's worker, schedule_work): copies a full hardware buffer into a
-// staging buffer, so the hardware buffer can be given back and tracing re-armed. Records
-// stay in shared memory; the task message carries only ids and counts.
+/**
+ * The copier worker (the work queue's worker, schedule_work): copies a full hardware buffer
+ * into a staging buffer, so the hardware buffer can be given back and tracing re-armed.
+ * Records stay in shared memory; the task message carries only ids and counts.
+ */
 
 import { threadId } from 'node:worker_threads';
 

@@ -1,5 +1,8 @@
-// Simulated CPUs: each runs its workload through the write path until done or stopped. One
-// CPU per worker, or (modelled clock, cpusPerWorker > 1) several, stepped in turn.
+/**
+ * The CPU worker: each simulated CPU it holds runs its workload through the write path until
+ * done or stopped. One CPU per worker, or (modelled clock, cpusPerWorker > 1) several, stepped
+ * in turn.
+ */
 import { workerData } from 'node:worker_threads';
 import { serve } from '../src/run/control-plane.js';
 import { memFor } from '../src/mem/mem-for.js';
@@ -11,12 +14,13 @@ import { newChunk } from '../src/workload/generator.js';
 import { workloadFor } from '../src/workload/workload-for.js';
 import { useGateTable } from '../src/workload/gate-table.js';
 import type { WorkerData } from '../src/run/shared-state.js';
-import { cpuFault, markFault } from '../src/run/test-hooks.js';
+import { faultHooks } from '../src/run/fault-seam.js';
 
 const { state, cpus } = workerData as WorkerData;
 if (state.gates) useGateTable(state.cfg, state.gates);
-// Test-only (src/run/test-hooks.ts): a CPU that crashes mid-run.
-const fault = cpuFault();
+// A test may crash a CPU mid-run (src/run/fault-seam.ts).
+const hooks = faultHooks();
+const onEpoch = hooks?.afterCpuEpoch?.bind(hooks);
 
 serve({
   run(): CpuResult[] {
@@ -28,12 +32,7 @@ serve({
     const group = cpus!.map((c) => {
       const core = new CpuCore(cfg, c, mem ?? memFor(cfg, state.ctl, c), state.layout, state.bufs, stats, state.clock);
       const workload = workloadFor(cfg, c);
-      const afterEpoch = (): void => {
-        if (fault?.cpu === c && core.branches >= fault.afterBranches) {
-          markFault();
-          throw new Error(`injected fault (BTSIM_TEST_FAULT_CPU) after ${core.branches} branches`);
-        }
-      };
+      const afterEpoch = onEpoch && ((): void => onEpoch(c, core.branches));
       const g: GroupCpu & { workload: typeof workload } = { core, fill: (ch) => workload.fill(ch), chunk: newChunk(cfg), afterEpoch, workload };
       return g;
     });
@@ -43,7 +42,7 @@ serve({
       const g = group[0]!;
       while (g.fill(g.chunk)) {
         if (!g.core.execute(g.chunk)) break;
-        g.afterEpoch!();
+        g.afterEpoch?.();
       }
       g.core.end();
     }

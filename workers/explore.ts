@@ -1,10 +1,11 @@
-// Explore-mode stress on its own thread (src/explore/isolated.ts watches it).
+/** The explore worker: explore-mode stress on its own thread (src/explore/isolated.ts watches it). */
 import { parentPort, workerData } from 'node:worker_threads';
 import { replay, stress } from '../src/explore/stress.js';
 import { setExploreHeartbeat } from '../src/explore/explorer.js';
 import { loadDesign } from '../src/designs/load-design.js';
 import { decodeReplay } from '../src/explore/replay.js';
 import type { IsolatedJob, IsolatedMessage } from '../src/explore/isolated.js';
+import { toWire } from '../src/run/error-transport.js';
 
 const { job, heartbeat } = workerData as { job: IsolatedJob; heartbeat: Int32Array };
 const post = (m: IsolatedMessage): void => parentPort!.postMessage(m);
@@ -24,6 +25,5 @@ async function main(): Promise<void> {
 }
 
 main().then(() => parentPort!.close(), (e: unknown) => {
-  const err = e as { name?: string; message?: string; design?: string; what?: string; field?: string; value?: unknown; accepted?: string };
-  post({ type: 'error', error: { name: err?.name ?? 'Error', message: err?.message ?? String(e), design: err?.design, what: err?.what, field: err?.field, value: err?.value, accepted: err?.accepted } });
+  post({ type: 'error', error: toWire(e) });
 });

@@ -1,4 +1,4 @@
-// The consumers' side: checks and dumps what the consumers receive.
+/** The sink worker, the consumers' side: checks and dumps what the consumers receive. */
 import { workerData } from 'node:worker_threads';
 import { serve } from '../src/run/control-plane.js';
 import { memFor } from '../src/mem/mem-for.js';

@@ -21,7 +21,9 @@ import { runSync, type Op, type SharedMem } from '../mem/shared-mem.js';
 import type { CircularExit, CopyOp, DesignContext, PoolOps, Step, SwapDesign } from '../designs/design.js';
 import { FreePool } from './free-pool.js';
 import { Splay } from './splay.js';
-import { ContinuousWriter, ConsumerWriter, RingWriter, type ConsumerCounters } from '../consumers/writers.js';
+import { ConsumerWriter, type ConsumerCounters } from '../consumers/consumer-writer.js';
+import { ContinuousWriter } from '../consumers/continuous-writer.js';
+import { RingWriter } from '../consumers/ring-writer.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import { TimelineLog, type TraceEvent } from '../model/timeline.js';
 import { BtsimError, DesignError } from '../model/errors.js';
@@ -30,7 +32,7 @@ import { ctxOp } from '../designs/ctx-ops.js';
 import { recordWords } from '../model/hw-record.js';
 import { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE, type PendingLoss } from '../frontend/cpu-core.js';
 import { ModelLoop, spend, type ModelHost } from './model/model-loop.js';
-import type { DrainClock } from '../consumers/writers.js';
+import type { DrainClock } from '../consumers/consumer-writer.js';
 
 export interface CoordinatorResult {
   consumers: ConsumerCounters[];

@@ -13,7 +13,7 @@ import type { ConsumerKind, SimConfig } from '../model/config.js';
 import { Flags, KERNEL_HALF_HI, PSEUDO_HI, PseudoPc, entryPseudoPc, isExplicitEntry } from '../model/constants.js';
 import { ANN_CTXSW, ANN_ENTRY, ANN_LOSS, ANN_RETURN, ANN_RET_SRC, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, recordWords, widenAddressHi } from '../model/hw-record.js';
 import { slotWordsFor } from '../mem/layout.js';
-import type { ConsumerWriter } from '../consumers/writers.js';
+import type { ConsumerWriter } from '../consumers/consumer-writer.js';
 
 /** Which loss classes (bit per LossClass) are in each kind's view. */
 export const KIND_CLASS_MASK: Record<ConsumerKind, number> = {

@@ -1,6 +1,7 @@
 /**
- * Ctrl-C (SIGINT) and SIGTERM, what batch schedulers (Slurm, Kubernetes) send before they
- * kill, stop the work in progress the same way: the command stops its workers, removes its
+ * The commands' interrupt handling: Ctrl-C (SIGINT) and SIGTERM stop the work in progress.
+ * SIGTERM is what batch schedulers (Slurm, Kubernetes) send before they kill; either way
+ * the command stops its workers, removes its
  * temporary files, prints what it has so far, and exits 130 or 143 (128 + the signal).
  * Only the first signal is caught: a second one, of either kind, kills the process the
  * usual way, for a user who does not want to wait.

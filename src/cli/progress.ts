@@ -1,6 +1,6 @@
 /**
- * A progress bar with throughput and ETA, only when a person is watching: stdout and
- * stderr are both terminals (the bar draws on stderr, so piped or redirected output stays
+ * A progress bar with throughput and ETA, shown only when a person is watching. That is:
+ * stdout and stderr are both terminals (the bar draws on stderr, so piped or redirected output stays
  * clean), the caller did not ask for JSON, and the task has run longer than a second
  * (short runs print nothing extra).
  */

@@ -1,12 +1,12 @@
 /**
- * A continuous consumer that keeps its whole stream in memory: the explorer's consumer
- * (tiny scenarios, checked once the execution ends). No handoff, no back-pressure: the
+ * The explorer's consumer writer: a continuous consumer that keeps its whole stream in
+ * memory (tiny scenarios, checked once the execution ends). No handoff, no back-pressure: the
  * explorer looks for bugs in the swap protocol, not in the consumer's pacing. The DS
  * callback contract still holds: a callback per `size` entries, as the real writer's.
  */
 import type { ConsumerSpec } from '../model/config.js';
 import { ABI_RECORD_WORDS } from './consumer-memory.js';
-import { ConsumerWriter } from './writers.js';
+import { ConsumerWriter } from './consumer-writer.js';
 
 export class CaptureWriter extends ConsumerWriter {
   words = new Uint32Array(1024 * ABI_RECORD_WORDS);

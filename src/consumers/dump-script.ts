@@ -1,6 +1,6 @@
 /**
- * A consumer stream (a `.bts` dump) as text, one record per line, the way `perf script`
- * prints branch samples: `FROM => TO`, with pseudo-PCs by name (SYSCALL, USER, EXC(14), ...)
+ * A consumer stream (a `.bts` dump) printed as text or NDJSON. As text, one record per line,
+ * the way `perf script` prints branch samples: `FROM => TO`, with pseudo-PCs by name (SYSCALL, USER, EXC(14), ...)
  * and the markers spelled out (a `switch_mm` with its cr3 id, a loss with its count and
  * cause). Or as NDJSON, one object per record, for scripts.
  *

@@ -1,5 +1,5 @@
 /**
- * The consumer stream format (docs/domain-model.md §8): `<consumer-id>.bts` holds little-endian
+ * The consumer stream format (docs/domain-model.md §8). `<consumer-id>.bts` holds little-endian
  * 24-byte records (from u64, to u64, flags u64) in the uniform 64-bit ABI, in stream
  * order, loss markers and switch_mm annotations included; `<consumer-id>.json` beside it
  * describes the consumer and its counters.

@@ -1,7 +1,7 @@
 /**
- * A design, guarded: whatever it does wrong comes out as one DesignError naming it and what
- * it did, in every mode (run, threads-mode stress, the explorer), and never corrupts the
- * simulator. Its steps may yield only ctx operations (`ctx.copy` only in deferred work); it
+ * The design guard: whatever a design does wrong comes out as one DesignError naming it
+ * and what it did. In every mode (run, threads-mode stress, the explorer) it never corrupts
+ * the simulator. Its steps may yield only ctx operations (`ctx.copy` only in deferred work); it
  * sees a frozen copy of the config; process.exit while it runs is refused; a step that is an
  * async generator, a thrown non-Error and a `validate()` that throws something other than a
  * ConfigError are named. Ids out of range are refused by the ctx operations themselves

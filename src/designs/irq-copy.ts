@@ -1,5 +1,5 @@
 /**
- * irq-copy: copy inside the interrupt, tracing stopped, straight into the consumers'
+ * irq-copy: a design that copies inside the interrupt, tracing stopped, straight into the consumers'
  * buffers, which must therefore be pinned (mlocked). Nothing is lost to the swap; the CPU
  * stalls for the whole copy, and pinned memory is limited (`pinnedMemoryMiB`).
  */

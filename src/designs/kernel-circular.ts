@@ -1,5 +1,6 @@
 /**
- * kernel-circular (McGrath's optimisation in the 2008 thread): when the buffer fills while
+ * kernel-circular (McGrath's optimisation in the 2008 thread): a design that, in kernel
+ * mode, lets a buffer wrap in circular mode instead of interrupting. When the buffer fills while
  * the CPU is in kernel mode and every consumer that sees kernel records there is a "last
  * N" ring, switch to a buffer in circular mode: it wraps with no interrupt, overwriting
  * its oldest records (which those rings would overwrite anyway), until the CPU returns to

@@ -1,6 +1,6 @@
 /**
- * spare-swap (McGrath's answer in the 2008 thread): swap a spare free buffer into the DS
- * pointers at once and let tracing go on; copy the full buffer out while it does.
+ * spare-swap (McGrath's answer in the 2008 thread): a design that swaps a spare free buffer
+ * into the DS pointers at once and lets tracing go on, copying the full buffer out meanwhile.
  *
  * With no spare free, tracing stops on that CPU until the full buffer has been drained in
  * place; records in that window are lost as `no-spare-buffer`.

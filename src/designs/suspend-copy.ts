@@ -1,5 +1,6 @@
 /**
- * suspend-copy (Metzger's plan in the 2008 thread): at overflow, tracing on that CPU is
+ * suspend-copy (Metzger's plan in the 2008 thread): a design that suspends tracing on a CPU
+ * while its full buffer is copied out. At overflow, tracing on that CPU is
  * disabled and the copy is queued to the work queue (schedule_work: a copier worker);
  * tracing is re-enabled when the copy is done. Records in that window are lost as
  * `tracing-suspended`: interrupts, higher-priority work, the copy itself.

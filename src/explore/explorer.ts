@@ -21,9 +21,10 @@ import { newChunk } from '../workload/generator.js';
 import type { SwapDesign, Step } from '../designs/design.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import { CaptureWriter } from '../consumers/capture-writer.js';
-import { RingWriter, type ConsumerWriter } from '../consumers/writers.js';
+import type { ConsumerWriter } from '../consumers/consumer-writer.js';
+import { RingWriter } from '../consumers/ring-writer.js';
 import { StreamChecker, checkRing } from '../oracle/checker.js';
-import { sumLost } from '../run/result.js';
+import { identityHolds, sumLost } from '../run/result.js';
 import { SteppedMem, perform, runDirect } from './stepped-mem.js';
 import type { Scheduler } from './schedulers.js';
 
@@ -277,8 +278,7 @@ function checkConsumers(
     for (const [name, n] of Object.entries(chk.violations)) {
       if (n > 0) return `${spec.id}: ${name} ${n}`;
     }
-    const total = counters.delivered + counters.overwritten + sumLost(counters.lost);
-    if (chk.expected !== total || chk.matched !== counters.delivered) {
+    if (!identityHolds(chk, counters)) {
       return `${spec.id}: identity broken (expected ${chk.expected}, delivered ${counters.delivered} + overwritten ${counters.overwritten} + lost ${sumLost(counters.lost)}; ${chk.matched} matched)`;
     }
   }

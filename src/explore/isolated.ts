@@ -5,7 +5,8 @@
  * 1,024 operations, and ends the worker, naming the design, when it stops.
  */
 import { Worker } from 'node:worker_threads';
-import { ConfigError, DesignError } from '../model/errors.js';
+import { DesignError } from '../model/errors.js';
+import { fromWire } from '../run/error-transport.js';
 import type { StressOptions, StressResult } from './stress.js';
 
 /** An explore step that runs this long without a shared-memory operation is taken for hung. */
@@ -56,17 +57,9 @@ export function runIsolated(job: IsolatedJob, opts: { onProgress?: StressOptions
       if (m.type === 'loaded') name = m.name;
       else if (m.type === 'progress') opts.onProgress?.(m.done, m.total);
       else if (m.type === 'result') finish(() => resolve(m.result));
-      else finish(() => reject(rebuild(m.error)));
+      else finish(() => reject(fromWire(m.error)));
     });
     w.on('error', (e) => finish(() => reject(e)));
     w.on('exit', (code) => finish(() => reject(new DesignError(name, `in explore mode: its thread ended (exit code ${code}) before the stress did`))));
   });
-}
-
-function rebuild(e: Extract<IsolatedMessage, { type: 'error' }>['error']): Error {
-  if (e.name === 'DesignError' && e.design !== undefined && e.what !== undefined) return new DesignError(e.design, e.what);
-  if (e.name === 'ConfigError' && e.field !== undefined) return new ConfigError(e.field, e.value, e.accepted ?? '');
-  const err = new Error(e.message);
-  err.name = e.name;
-  return err;
 }

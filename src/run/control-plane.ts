@@ -5,6 +5,10 @@
  */
 import { parentPort, type MessagePort, type Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
+import { installComlinkErrors } from './error-transport.js';
+
+// Errors thrown by a worker's calls come back with their class (DesignError, ConfigError).
+installComlinkErrors();
 
 type NodePort = MessagePort | Worker;
 

@@ -107,6 +107,15 @@ export function sumLost(lost: Record<string, number>): number {
   return Object.values(lost).reduce((a, b) => a + b, 0);
 }
 
+/**
+ * The identity rule, the run's verdict on a consumer: every record the oracle expected is
+ * accounted for (delivered, overwritten or lost by cause), and the checker matched every
+ * delivered one.
+ */
+export function identityHolds(check: { expected: number; matched: number }, counts: { delivered: number; overwritten: number; lost: Record<string, number> }): boolean {
+  return check.expected === counts.delivered + counts.overwritten + sumLost(counts.lost) && check.matched === counts.delivered;
+}
+
 export function zeroViolations(): Violations {
   return { silentLoss: 0, duplicates: 0, reordered: 0, torn: 0, kernelAddressLeaks: 0, foreignThread: 0 };
 }

@@ -10,7 +10,7 @@ import { resolveConfig } from '../model/resolve-config.js';
 import type { SimConfig } from '../model/config.js';
 import { ConfigError, RunAbortedError } from '../model/errors.js';
 import { loadDesign } from '../designs/load-design.js';
-import { memoryNeeded } from '../run/run.js';
+import { memoryNeeded } from '../run/memory-budget.js';
 import { buildGrid, inShard, pointKey, type GridPoint, type Shard } from './grid.js';
 import { appendLine, readSweepFile, repairTail, SWEEP_SCHEMA, type SweepLine } from './ndjson.js';
 import { sweepMismatch, type SweepGrid, type SweepIdentity } from './identity.js';
