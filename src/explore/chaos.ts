@@ -6,13 +6,12 @@
  */
 import type { ConfigInput, SimConfig } from '../model/config.js';
 import { resolveConfig } from '../model/config.js';
-import type { SwapDesign } from '../designs/design.js';
 import { run } from '../run/run.js';
 import type { RunResult } from '../run/result.js';
 import { violationCount } from '../run/result.js';
 import { hashKey } from '../workload/prng.js';
 import { encodeReplay, type ReplaySpec } from './replay.js';
-import type { StressOptions, StressResult } from './stress.js';
+import type { StressOptions, StressResult } from './stress-options.js';
 
 export const CHAOS_DEFAULTS: ConfigInput = {
   cpus: 8,
@@ -51,7 +50,7 @@ export function runViolation(r: RunResult): string | null {
   return null;
 }
 
-export async function stressThreads(opts: StressOptions, _design: SwapDesign): Promise<StressResult> {
+export async function stressThreads(opts: StressOptions): Promise<StressResult> {
   const base = opts.seed ?? 1;
   const scenario = opts.scenario ?? {};
   const until = opts.durationMs !== undefined ? Date.now() + opts.durationMs : Infinity;
@@ -76,7 +75,7 @@ export async function stressThreads(opts: StressOptions, _design: SwapDesign): P
   return { found: false, runs: done, replay: null, violation: null, executionsPerSec: rate(done, t0), mode: 'threads', scheduler: 'chaos', design: opts.design, trace: null };
 }
 
-export async function replayThreads(spec: ReplaySpec, _design: SwapDesign): Promise<StressResult> {
+export async function replayThreads(spec: ReplaySpec): Promise<StressResult> {
   const t0 = performance.now();
   const r = await run(chaosConfig(spec.scenario, spec.design, spec.seed));
   const v = runViolation(r);

@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ConfigError, DesignError } from '../model/errors.js';
-import type { StressOptions, StressResult } from './stress.js';
+import type { StressOptions, StressResult } from './stress-options.js';
 
 /** An explore step that runs this long without a shared-memory operation is taken for hung. */
 export const EXPLORE_WATCHDOG_MS = 2_000;

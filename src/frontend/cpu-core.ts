@@ -31,7 +31,9 @@ import {
   FLUSH_TID, G_COORD_SLEEP, G_DOORBELL, G_STOP, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, type Layout,
   DS_CIRCULAR, DS_MODE, DS_SYNC, DS_TID, DS_WRAPPED, ANS_ON, WAIT_ACK, WAIT_EPOCH, WAIT_KIND, WAIT_REQ, WAIT_TID,
 } from '../mem/layout.js';
-import { ClockWords, WAIT_ENABLE, WAIT_RELEASE, WAIT_RUN } from '../mem/clock-words.js';
+import { ClockWords } from '../mem/clock-words.js';
+import { CPU_STAT_BRANCHES, CPU_STAT_CROSSED_NS, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STRIDE, WAIT_ENABLE, WAIT_RELEASE, WAIT_RUN } from '../mem/layout.js';
+import type { PendingLoss } from '../model/hw-record.js';
 import { CpuClock } from './cpu-clock.js';
 import { HW_ALL, HW_KERNEL_ONLY, HW_OFF, TraceNeeds } from '../model/needs.js';
 import { TimelineLog, type TraceEvent } from '../model/timeline.js';
@@ -57,14 +59,6 @@ export interface TracingWait {
   tid: number;
   waits: number;
   waitNs: number;
-}
-
-/** A count of dropped records, reported when the CPU stops with losses not yet written. */
-export interface PendingLoss {
-  cause: number;
-  tid: number;
-  klass: number;
-  count: number;
 }
 
 export interface CpuResult {
@@ -95,18 +89,6 @@ export interface CpuResult {
   /** With a timeline: this CPU's track. */
   timeline?: { events: TraceEvent[]; dropped: number };
 }
-
-/** Per-CPU figures in the stats SAB (Float64Array), for progress and the watchdog. */
-export const CPU_STAT_BRANCHES = 0;
-/** hrtime (ns) of the last threshold crossing, for the overflow service latency; 0 when re-armed. */
-export const CPU_STAT_CROSSED_NS = 1;
-/** The thread waiting in do_notify_resume for tracing to come back on (0: none), for the watchdog. */
-export const CPU_STAT_RESUME_WAIT = 2;
-/** The thread this CPU waits for another CPU to release before it runs it (0: none), for the watchdog. */
-export const CPU_STAT_MIGRATION_WAIT = 3;
-/** 1 once the CPU's worker has loaded its modules and begun its run (start-up is not a hang). */
-export const CPU_STAT_STARTED = 4;
-export const CPU_STAT_STRIDE = 5;
 
 export class CpuCore {
   private readonly w: number; // u32 words per record in this CPU's format

@@ -11,8 +11,9 @@
 import type { ConsumerKind } from '../model/config.js';
 import { Flags, PSEUDO_HI, PseudoPc, entryPseudoPc, isExplicitEntry } from '../model/constants.js';
 import {
-  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, EventChunk, REC_WORDS,
+  EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, EventChunk,
 } from '../workload/events.js';
+import { RECORD_WORDS } from '../model/hw-record.js';
 
 /** A growable output of view records. */
 export class RecordList {
@@ -20,7 +21,7 @@ export class RecordList {
   length = 0;
 
   constructor(capacity = 1024) {
-    this.words = new Uint32Array(capacity * REC_WORDS);
+    this.words = new Uint32Array(capacity * RECORD_WORDS);
   }
 
   clear(): void {
@@ -28,12 +29,12 @@ export class RecordList {
   }
 
   push(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void {
-    if ((this.length + 1) * REC_WORDS > this.words.length) {
+    if ((this.length + 1) * RECORD_WORDS > this.words.length) {
       const w = new Uint32Array(this.words.length * 2);
       w.set(this.words);
       this.words = w;
     }
-    const o = this.length * REC_WORDS;
+    const o = this.length * RECORD_WORDS;
     const a = this.words;
     a[o] = fLo; a[o + 1] = fHi; a[o + 2] = tLo; a[o + 3] = tHi; a[o + 4] = flLo; a[o + 5] = flHi;
     this.length++;
@@ -53,7 +54,7 @@ export function applyView(kind: ConsumerKind, chunk: EventChunk, from: number, t
   const r = chunk.rec;
   const hide = opts.userPc === 'hide';
   for (let i = from; i < to; i++) {
-    const o = i * REC_WORDS;
+    const o = i * RECORD_WORDS;
     const t = chunk.type[i]! & EV_TYPE_MASK;
     const fLo = r[o]!, fHi = r[o + 1]!, tLo = r[o + 2]!, tHi = r[o + 3]!, fl = r[o + 4]!;
     switch (kind) {
