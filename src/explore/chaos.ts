@@ -1,6 +1,7 @@
 /**
- * Threads-mode stress (chaos): the real worker threads, with seeded delays before
- * shared-memory operations, run after run with new seeds; every run is checked against
+ * Threads-mode stress (chaos): real runs with seeded delays before shared-memory operations.
+ *
+ * The real worker threads run, run after run with new seeds; every run is checked against
  * the oracle. Contention figures come from here. The seed of a failing run is logged as a
  * replay string; replaying it is best effort (the OS schedules the threads).
  */

@@ -1,8 +1,9 @@
 /**
- * SharedMem for several CPUs stepped on one thread (modelled clock, cpusPerWorker > 1): every
- * operation is the Atomics operation, as in AtomicsMem, except a wait, which is handed to the
- * thread's driver (frontend/cpu-group.ts) instead of blocking the thread, so its other CPUs
- * run on meanwhile.
+ * SharedMem for several CPUs stepped on one thread (modelled clock, cpusPerWorker > 1).
+ *
+ * Every operation is the Atomics operation, as in AtomicsMem, except a wait, which is handed
+ * to the thread's driver (frontend/cpu-group.ts) instead of blocking the thread, so its other
+ * CPUs run on meanwhile.
  */
 import { AtomicsMem } from './atomics-mem.js';
 import type { Op, WaitResult } from './shared-mem.js';
