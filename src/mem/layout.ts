@@ -129,8 +129,8 @@ export const TABLES = {
   /** The stats SAB, per CPU (CPU_STAT_STRIDE words at cpu * CPU_STAT_STRIDE). */
   statsCpu: [
     { name: 'CPU_STAT_BRANCHES', at: 0, writer: 'the CPU', op: 'plain store', readers: 'main: progress and the watchdog' },
-    { name: 'CPU_STAT_CROSSED_NS', at: 1, writer: 'the CPU at a threshold crossing; coordinator stores 0 when it re-arms', op: 'plain store',
-      readers: 'coordinator: hrtime (ns) of the last crossing, for the overflow service latency' },
+    { name: 'CPU_STAT_CROSSED_NS', at: 1, writer: 'host clock: the CPU at a threshold crossing; coordinator clears it to 0 before DS_ENABLED = 1', op: 'plain store',
+      readers: 'coordinator: hrtime (ns) of the last crossing (service latency), read before the re-enable, after which it may be the next crossing' },
     { name: 'CPU_STAT_RESUME_WAIT', at: 2, writer: 'the CPU', op: 'plain store', readers: 'main\'s watchdog: the thread waiting in do_notify_resume for tracing (0: none)' },
     { name: 'CPU_STAT_MIGRATION_WAIT', at: 3, writer: 'the CPU', op: 'plain store', readers: 'main\'s watchdog: the thread it waits for another CPU to release (0: none)' },
     { name: 'CPU_STAT_STARTED', at: 4, writer: 'the CPU\'s worker, once its modules are loaded', op: 'plain store 1', readers: 'main\'s watchdog: start-up is not a hang' },
