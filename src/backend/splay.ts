@@ -70,19 +70,19 @@ export class Splay {
     this.cpus = Array.from({ length: cfg.cpus }, () => ({
       tid: 0, kernelKind: 0, retSrc: 0, retSrcHi: 0, cpuAll: [], cpuKernel: [], full: [], kernel: [], user: [],
     }));
-    const add = (m: Map<number, ConsumerWriter[]>, tid: number, w: ConsumerWriter) => {
+    const add = (m: Map<number, ConsumerWriter[]>, tid: number, writer: ConsumerWriter) => {
       const l = m.get(tid);
-      if (l) l.push(w);
-      else m.set(tid, [w]);
+      if (l) l.push(writer);
+      else m.set(tid, [writer]);
     };
-    for (const w of writers) {
-      const s = w.spec;
+    for (const writer of writers) {
+      const s = writer.spec;
       switch (s.kind) {
-        case 'cpu-all': this.cpus[s.target]!.cpuAll.push(w); break;
-        case 'cpu-kernel': this.cpus[s.target]!.cpuKernel.push(w); break;
-        case 'thread-all': add(this.threadAll, s.target, w); break;
-        case 'thread-kernel': add(this.threadKernel, s.target, w); break;
-        case 'thread-user': add(this.threadUser, s.target, w); break;
+        case 'cpu-all': this.cpus[s.target]!.cpuAll.push(writer); break;
+        case 'cpu-kernel': this.cpus[s.target]!.cpuKernel.push(writer); break;
+        case 'thread-all': add(this.threadAll, s.target, writer); break;
+        case 'thread-kernel': add(this.threadKernel, s.target, writer); break;
+        case 'thread-user': add(this.threadUser, s.target, writer); break;
       }
     }
     this.cpus.forEach((st) => this.retarget(st, 0));

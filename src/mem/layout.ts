@@ -154,9 +154,9 @@ export const TABLES = {
 /** The offset of each word of `table` by name (computed once, at module load). */
 export function tableOffsets<T extends readonly ProtocolWord[]>(table: T): (name: T[number]['name']) => number {
   return (name) => {
-    const w = table.find((x) => x.name === name);
-    if (!w) throw new Error(`layout: no word ${name}`);
-    return w.at;
+    const word = table.find((x) => x.name === name);
+    if (!word) throw new Error(`layout: no word ${name}`);
+    return word.at;
   };
 }
 
@@ -332,8 +332,8 @@ export function consWord(l: Layout, consumer: number, field: number): number {
 
 /** The name of each ctl word, from the tables, for explore traces and deadlock reports. */
 export function wordNamer(l: Layout): (index: number) => string {
-  const globals = new Map<number, string>(TABLES.global.map((w) => [w.at, w.name]));
-  const cpuFields = new Map<number, string>(TABLES.cpu.map((w) => [w.at, w.name]));
+  const globals = new Map<number, string>(TABLES.global.map((word) => [word.at, word.name]));
+  const cpuFields = new Map<number, string>(TABLES.cpu.map((word) => [word.at, word.name]));
   return (i: number) => {
     if (i < 0) return '-';
     if (i < CPU_BASE) return globals.get(i) ?? `global[${i}]`;

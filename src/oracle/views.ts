@@ -30,9 +30,9 @@ export class RecordList {
 
   push(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void {
     if ((this.length + 1) * RECORD_WORDS > this.words.length) {
-      const w = new Uint32Array(this.words.length * 2);
-      w.set(this.words);
-      this.words = w;
+      const grown = new Uint32Array(this.words.length * 2);
+      grown.set(this.words);
+      this.words = grown;
     }
     const o = this.length * RECORD_WORDS;
     const a = this.words;
