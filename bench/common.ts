@@ -12,7 +12,8 @@ import {
   DS_ABSMAX, DS_BASE, DS_CAUSE, DS_ENABLED, DS_INDEX, DS_THRESHOLD, FLUSH_ACK, FLUSH_REQ, HW_SLOT_BYTES, PMI_ACK, PMI_REQ,
   cpuWord, makeLayout, type Layout,
 } from '../src/mem/layout.js';
-import { CpuCore, CPU_STAT_STRIDE } from '../src/frontend/cpu-core.js';
+import { CpuCore } from '../src/frontend/cpu-core.js';
+import { CPU_STAT_STRIDE } from '../src/mem/layout.js';
 import { CpuWorkload } from '../src/workload/cpu-workload.js';
 import { newChunk } from '../src/workload/generator.js';
 import type { EventChunk } from '../src/workload/events.js';

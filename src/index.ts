@@ -22,6 +22,7 @@ export { StreamChecker, checkRing, type CheckResult, type Violations } from './o
 export { loadDesign } from './designs/load-design.js';
 export { builtinDesign } from './designs/registry.js';
 export { TraceFormatError } from './workload/trace/trace-error.js';
-export { stress, replay, exploreScenario, type StressOptions, type StressResult, type SchedulerName } from './explore/stress.js';
+export { stress, replay, exploreScenario } from './explore/stress.js';
+export type { StressOptions, StressResult, SchedulerName } from './explore/stress-options.js';
 export { encodeReplay, decodeReplay, type ReplaySpec } from './explore/replay.js';
 export type { TraceStep } from './explore/explorer.js';

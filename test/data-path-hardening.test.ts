@@ -52,7 +52,8 @@ describe('circular mode hands over more counts than its mailbox holds (item 3)',
   it('70 pending counts at the exit: the 6 beyond the mailbox go first, as a loss-only hand-over, none is dropped', async () => {
     const { resolveConfig } = await import('../dist/src/model/resolve-config.js');
     const { InlineServiceMem, benchLayout, pregenerate } = await import('../dist/bench/common.js');
-    const { CpuCore, CPU_STAT_STRIDE } = await import('../dist/src/frontend/cpu-core.js');
+    const { CpuCore } = await import('../dist/src/frontend/cpu-core.js');
+    const { CPU_STAT_STRIDE } = await import('../dist/src/mem/layout.js');
     const L = await import('../dist/src/mem/layout.js');
     const cfg = resolveConfig({ cpus: 1, branches: 4_000, check: false, consumers: [{ kind: 'cpu-kernel', target: 0, mode: 'ring', size: 256 }] });
     const layout = benchLayout(cfg);
@@ -86,7 +87,7 @@ describe('host clock: the crossing time is taken before tracing is back on (item
     const { resolveConfig } = await import('../dist/src/model/resolve-config.js');
     const { AtomicsMem } = await import('../dist/src/mem/atomics-mem.js');
     const { Coordinator } = await import('../dist/src/backend/coordinator.js');
-    const { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE } = await import('../dist/src/frontend/cpu-core.js');
+    const { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE } = await import('../dist/src/mem/layout.js');
     const { runSync } = await import('../dist/src/mem/shared-mem.js');
     const { builtinDesign } = await import('../dist/src/designs/registry.js');
     const { consumerRegions } = await import('../dist/src/consumers/consumer-memory.js');

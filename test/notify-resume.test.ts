@@ -65,7 +65,7 @@ describe('notify-resume: the ground truth', () => {
     expect(chunk.ownedEnd).toBeGreaterThan(0);
     expect(chunk.ownedEnd).toBeLessThan(chunk.length);
     expect(chunk.type[chunk.ownedEnd - 1]! & 0x0f).toBe(4); // EV_SWITCH
-    expect(chunk.aux[chunk.ownedEnd - 1]).toBe(0); // to the idle task
+    expect(chunk.kindOrTid[chunk.ownedEnd - 1]).toBe(0); // to the idle task
     expect(chunk.gateRecords).toBe(250);
     // After it: the idle task's kernel branches only (then the tail's switch, if any).
     for (let i = chunk.ownedEnd; i < chunk.length - 1; i++) expect(chunk.type[i]! & 0x0f).toBe(1);

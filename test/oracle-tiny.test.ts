@@ -55,7 +55,7 @@ describe('oracle on hand-computed workloads', () => {
       for (let i = 0; i < ch.length; i++) {
         const t = ch.type[i]! & EV_TYPE_MASK;
         if (t === EV_USER) user++;
-        if (t === EV_ENTRY && ch.aux[i] === EntryKind.SYSCALL) sys++;
+        if (t === EV_ENTRY && ch.kindOrTid[i] === EntryKind.SYSCALL) sys++;
       }
     }
     expect(sys).toBeGreaterThan(100);
@@ -86,13 +86,13 @@ describe('generator invariants', () => {
           if (t === EV_KERNEL || t === EV_SWITCH) { expect(inKernel).toBe(true); expect([fromK, toK]).toEqual([true, true]); }
           if (t === EV_ENTRY) {
             expect(inKernel).toBe(false); expect([fromK, toK]).toEqual([false, true]);
-            inKernel = true; entryFrom = ch.rec[i * 6]!; kind = ch.aux[i]!;
+            inKernel = true; entryFrom = ch.rec[i * 6]!; kind = ch.kindOrTid[i]!;
           }
           if (t === EV_RETURN) {
             expect(inKernel).toBe(true); expect([fromK, toK]).toEqual([true, false]);
             inKernel = false;
             if (entryFrom >= 0) {
-              expect(ch.aux[i]).toBe(kind);
+              expect(ch.kindOrTid[i]).toBe(kind);
               if (kind === EntryKind.SYSCALL) expect(ch.rec[i * 6 + 2]).toBe(entryFrom + 2);
               if (kind === EntryKind.INTERRUPT) expect(ch.rec[i * 6 + 2]).toBe(entryFrom);
             }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../dist/src/model/resolve-config.js';
 import { EV_RETURN, EV_TYPE_MASK } from '../dist/src/model/event-types.js';
-import { REC_WORDS } from '../dist/src/workload/events.js';
+import { RECORD_WORDS } from '../dist/src/model/hw-record.js';
 import { Splay } from '../dist/src/backend/splay.js';
 import { CaptureWriter } from '../dist/src/consumers/capture-writer.js';
 import { PseudoPc } from '../dist/src/model/constants.js';
@@ -22,7 +22,7 @@ describe('RET_SRC carries the return source\'s high word', () => {
     for (const c of chunks) {
       for (let i = 0; i < c.length; i++) {
         if ((c.type[i]! & EV_TYPE_MASK) === EV_RETURN) {
-          c.rec[i * REC_WORDS + 1] = HI;
+          c.rec[i * RECORD_WORDS + 1] = HI;
           returns++;
         }
       }

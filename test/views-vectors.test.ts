@@ -37,16 +37,16 @@ function chunks(): EventChunk[] {
       case 'user-branch': cur.type[i] = EV_USER; break;
       case 'kernel-branch': cur.type[i] = EV_KERNEL; break;
       case 'syscall': case 'exception':
-        cur.type[i] = EV_ENTRY; cur.aux[i] = entryKind(ev.entry); pending[cur.tid] = cur.aux[i]!; break;
+        cur.type[i] = EV_ENTRY; cur.kindOrTid[i] = entryKind(ev.entry); pending[cur.tid] = cur.kindOrTid[i]!; break;
       case 'interrupt':
-        cur.type[i] = EV_ENTRY; cur.aux[i] = EntryKind.INTERRUPT; pending[cur.tid] = EntryKind.INTERRUPT; break;
+        cur.type[i] = EV_ENTRY; cur.kindOrTid[i] = EntryKind.INTERRUPT; pending[cur.tid] = EntryKind.INTERRUPT; break;
       case 'return-to-user':
-        cur.type[i] = EV_RETURN; cur.aux[i] = pending[cur.tid]!; break;
+        cur.type[i] = EV_RETURN; cur.kindOrTid[i] = pending[cur.tid]!; break;
       case 'context-switch': {
         cur.type[i] = EV_SWITCH;
-        cur.aux[i] = ev.next;
+        cur.kindOrTid[i] = ev.next;
         const cr3 = hex(V.threads[String(ev.next)].cr3);
-        cur.aux2[i] = cr3 !== loadedCr3 ? Number(cr3) : 0;
+        cur.switchCr3[i] = cr3 !== loadedCr3 ? Number(cr3) : 0;
         loadedCr3 = cr3;
         out.push(cur);
         const next = new EventChunk(64);

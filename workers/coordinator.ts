@@ -9,11 +9,11 @@ import { memFor } from '../src/mem/mem-for.js';
 import { Coordinator, type Copier } from '../src/backend/coordinator.js';
 import { loadDesign } from '../src/designs/load-design.js';
 import type { WorkerData } from '../src/run/shared-state.js';
-import type { PendingLoss } from '../src/frontend/cpu-core.js';
+import type { PendingLoss } from '../src/model/hw-record.js';
 import type { CopyDone, CopyTask } from './copier.js';
 import type { SwapDesign } from '../src/designs/design.js';
 import { guardDesign } from '../src/designs/design-guard.js';
-import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat } from '../src/run/shared-state.js';
+import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat } from '../src/mem/layout.js';
 import { faultHooks } from '../src/run/fault-seam.js';
 
 const { state, design } = workerData as WorkerData;

@@ -30,7 +30,8 @@ import { BtsimError, DesignError } from '../model/errors.js';
 import { LossCause } from '../model/constants.js';
 import { ctxOp } from '../designs/ctx-ops.js';
 import { recordWords } from '../model/hw-record.js';
-import { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE, type PendingLoss } from '../frontend/cpu-core.js';
+import { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE } from '../mem/layout.js';
+import type { PendingLoss } from '../model/hw-record.js';
 import { ModelLoop, spend, type ModelHost } from './model/model-loop.js';
 import type { DrainClock } from '../consumers/consumer-writer.js';
 

@@ -4,24 +4,33 @@
  *
  * Works only from what is in the buffer: a record's side of the user/kernel split is read
  * off its addresses, the current thread and its pending kernel entry from CTXSW, SYNC and
- * ENTRY annotations; returns that BTS_OFF_USR suppressed come from RET_SRC + RETURN. Per-CPU state is reset by the SYNC that follows every loss, so no state is
- * carried across a gap. LOSS annotations become loss markers: each consumer gets the
+ * ENTRY annotations; returns that BTS_OFF_USR suppressed come from RET_SRC + RETURN. Per-CPU
+ * state is reset by the SYNC that follows every loss, so no state is carried across a gap. LOSS annotations become loss markers: each consumer gets the
  * count of the lost records that were in its view (by class and thread), and one marker
  * per cause, just before the records that follow the gap.
  */
 import type { ConsumerKind, SimConfig } from '../model/config.js';
-import { Flags, KERNEL_HALF_HI, PSEUDO_HI, PseudoPc, entryPseudoPc, isExplicitEntry } from '../model/constants.js';
-import { ANN_CTXSW, ANN_ENTRY, ANN_LOSS, ANN_RETURN, ANN_RET_SRC, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, recordWords, widenAddressHi } from '../model/hw-record.js';
+import { Flags, PSEUDO_HI, PseudoPc, entryPseudoPc, isExplicitEntry, isKernelHi } from '../model/constants.js';
+import {
+  ANN_CTXSW, ANN_ENTRY, ANN_LOSS, ANN_RETURN, ANN_RET_SRC, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, LossClass, RECORD_WORDS,
+  annClass, annCode, annTid, annType, lossClassBit, recordWords, widenAddressHi,
+} from '../model/hw-record.js';
 import { slotWordsFor } from '../mem/layout.js';
 import type { ConsumerWriter } from '../consumers/consumer-writer.js';
 
-/** Which loss classes (bit per LossClass) are in each kind's view. */
+const classes = (...lossClasses: number[]): number => lossClasses.reduce((mask, c) => mask | lossClassBit(c), 0);
+const { USER, KERNEL, ENTRY_EXPLICIT, ENTRY_IRQ, RETURN_EXPLICIT, RETURN_IRQ, SWITCH_MM } = LossClass;
+
+/** Which loss classes are in each kind's view (lossClassBit per class). */
 export const KIND_CLASS_MASK: Record<ConsumerKind, number> = {
-  'cpu-all': 0b111_1111,
-  'thread-all': 0b011_1111,
-  'cpu-kernel': 0b011_1110,
-  'thread-kernel': 0b011_1110,
-  'thread-user': 0b001_0101,
+  'cpu-all': classes(USER, KERNEL, ENTRY_EXPLICIT, ENTRY_IRQ, RETURN_EXPLICIT, RETURN_IRQ, SWITCH_MM),
+  // A thread's view has no switch_mm annotations (they belong to the CPU).
+  'thread-all': classes(USER, KERNEL, ENTRY_EXPLICIT, ENTRY_IRQ, RETURN_EXPLICIT, RETURN_IRQ),
+  // Kernel views see every kernel record, including both ends of each entry and return.
+  'cpu-kernel': classes(KERNEL, ENTRY_EXPLICIT, ENTRY_IRQ, RETURN_EXPLICIT, RETURN_IRQ),
+  'thread-kernel': classes(KERNEL, ENTRY_EXPLICIT, ENTRY_IRQ, RETURN_EXPLICIT, RETURN_IRQ),
+  // User views see explicit entries and returns (as pseudo-PCs), never interrupts.
+  'thread-user': classes(USER, ENTRY_EXPLICIT, RETURN_EXPLICIT),
 };
 
 interface CpuSplay {
@@ -61,19 +70,19 @@ export class Splay {
     this.cpus = Array.from({ length: cfg.cpus }, () => ({
       tid: 0, kernelKind: 0, retSrc: 0, retSrcHi: 0, cpuAll: [], cpuKernel: [], full: [], kernel: [], user: [],
     }));
-    const add = (m: Map<number, ConsumerWriter[]>, tid: number, w: ConsumerWriter) => {
+    const add = (m: Map<number, ConsumerWriter[]>, tid: number, writer: ConsumerWriter) => {
       const l = m.get(tid);
-      if (l) l.push(w);
-      else m.set(tid, [w]);
+      if (l) l.push(writer);
+      else m.set(tid, [writer]);
     };
-    for (const w of writers) {
-      const s = w.spec;
+    for (const writer of writers) {
+      const s = writer.spec;
       switch (s.kind) {
-        case 'cpu-all': this.cpus[s.target]!.cpuAll.push(w); break;
-        case 'cpu-kernel': this.cpus[s.target]!.cpuKernel.push(w); break;
-        case 'thread-all': add(this.threadAll, s.target, w); break;
-        case 'thread-kernel': add(this.threadKernel, s.target, w); break;
-        case 'thread-user': add(this.threadUser, s.target, w); break;
+        case 'cpu-all': this.cpus[s.target]!.cpuAll.push(writer); break;
+        case 'cpu-kernel': this.cpus[s.target]!.cpuKernel.push(writer); break;
+        case 'thread-all': add(this.threadAll, s.target, writer); break;
+        case 'thread-kernel': add(this.threadKernel, s.target, writer); break;
+        case 'thread-user': add(this.threadUser, s.target, writer); break;
       }
     }
     this.cpus.forEach((st) => this.retarget(st, 0));
@@ -90,32 +99,30 @@ export class Splay {
   /** Splay records [from, to) of `buffer`, which holds `cpu`'s records. */
   drain(cpu: number, buffer: number, from: number, to: number): void {
     const st = this.cpus[cpu]!;
-    const u = this.u32;
-    const w: number = recordWords(this.cfg.format[cpu]!);
-    const hide = this.hideUserPc;
-    let p = buffer * this.slotWords + from * w;
+    const recWords = recordWords(this.cfg.format[cpu]!);
+    const p = buffer * this.slotWords + from * recWords;
     this.recordsIn += to - from;
-    if (w === 6) {
-      this.drain64(cpu, st, p, to - from);
-      return;
-    }
-    for (let r = from; r < to; r++, p += w) {
-      let fLo: number, fHi: number, tLo: number, tHi: number, fl: number;
-      if (w === 6) {
-        fLo = u[p]!; fHi = u[p + 1]!; tLo = u[p + 2]!; tHi = u[p + 3]!; fl = u[p + 4]!;
-      } else {
-        fLo = u[p]!; tLo = u[p + 1]!; fl = u[p + 2]!;
-        fHi = fLo === ESCAPE ? ESCAPE : widenAddressHi(fLo);
-        tHi = widenAddressHi(tLo);
-      }
-      if (fLo === ESCAPE && fHi === ESCAPE) {
+    if (recWords === RECORD_WORDS) this.drain64(cpu, st, p, to - from);
+    else this.drain32(cpu, st, p, to - from);
+  }
+
+  /** The 32-bit format: each record widened to the 64-bit ABI, one at a time. */
+  private drain32(cpu: number, st: CpuSplay, p: number, n: number): void {
+    const u = this.u32;
+    const hide = this.hideUserPc;
+    const recWords = recordWords(32);
+    for (let r = 0; r < n; r++, p += recWords) {
+      const fLo = u[p]!, tLo = u[p + 1]!, fl = u[p + 2]!;
+      const fHi = fLo === ESCAPE ? ESCAPE : widenAddressHi(fLo);
+      const tHi = widenAddressHi(tLo);
+      if (fLo === ESCAPE) {
         this.annotation(cpu, st, fl, tLo, tHi);
         continue;
       }
       const full = st.full;
       for (let k = 0; k < full.length; k++) full[k]!.push(fLo, fHi, tLo, tHi, fl, 0);
-      const fromK = fHi >>> 0 >= KERNEL_HALF_HI;
-      const toK = tHi >>> 0 >= KERNEL_HALF_HI;
+      const fromK = isKernelHi(fHi);
+      const toK = isKernelHi(tHi);
       const kernel = st.kernel;
       if (kernel.length) {
         if (fromK && toK) {
@@ -147,21 +154,21 @@ export class Splay {
    * The 64-bit format: records are already in the consumers' layout (from, to, flags; the
    * CPU stores the flags' high word as 0), so runs of branch records between two
    * annotations go to each consumer in bulk (pushRun). Each consumer receives exactly what
-   * the per-record loop above would give it, in the same order: only the interleaving
+   * a per-record loop like drain32's would give it, in the same order: only the interleaving
    * between different consumers changes, which nothing observes.
    */
   private drain64(cpu: number, st: CpuSplay, p: number, n: number): void {
     const u = this.u32;
     const i = this.i32;
-    const end = p + n * 6;
+    const end = p + n * RECORD_WORDS;
     while (p < end) {
       let q = p;
       // (ESCAPE is -1 as int32)
-      while (q < end && (i[q] !== -1 || i[q + 1] !== -1)) q += 6;
+      while (q < end && (i[q] !== -1 || i[q + 1] !== -1)) q += RECORD_WORDS;
       if (q > p) this.run64(st, p, q);
       if (q < end) {
         this.annotation(cpu, st, u[q + 4]!, u[q + 2]!, u[q + 3]!);
-        q += 6;
+        q += RECORD_WORDS;
       }
       p = q;
     }
@@ -171,7 +178,7 @@ export class Splay {
   private run64(st: CpuSplay, p: number, end: number): void {
     const u = this.u32;
     const full = st.full;
-    for (let k = 0; k < full.length; k++) full[k]!.pushRun(u, p, (end - p) / 6);
+    for (let k = 0; k < full.length; k++) full[k]!.pushRun(u, p, (end - p) / RECORD_WORDS);
     const kernel = st.kernel;
     const user = st.user;
     // With no kernel or user view here, the records need no look. (st.kernelKind, which a
@@ -180,19 +187,17 @@ export class Splay {
     if (kernel.length === 0 && user.length === 0) return;
     const hide = this.hideUserPc;
     const i = this.i32;
-    // A high word is in the kernel half (>= KERNEL_HALF_HI = 0xffff_8000) iff its top 17
-    // bits are ones: as int32, (hi >> 15) === -1.
     let r = p;
     while (r < end) {
-      const fromK = i[r + 1]! >> 15 === -1;
-      const toK = i[r + 3]! >> 15 === -1;
+      const fromK = isKernelHi(i[r + 1]!);
+      const toK = isKernelHi(i[r + 3]!);
       if (fromK === toK) {
         // A run inside the kernel (kernel views) or inside user mode (user views), as it is.
-        let q = r + 6;
-        if (toK) while (q < end && (i[q + 1]! & i[q + 3]!) >> 15 === -1) q += 6;
-        else while (q < end && i[q + 1]! >> 15 !== -1 && i[q + 3]! >> 15 !== -1) q += 6;
+        let q = r + RECORD_WORDS;
+        if (toK) while (q < end && isKernelHi(i[q + 1]! & i[q + 3]!)) q += RECORD_WORDS;
+        else while (q < end && !isKernelHi(i[q + 1]!) && !isKernelHi(i[q + 3]!)) q += RECORD_WORDS;
         const list = toK ? kernel : user;
-        for (let k = 0; k < list.length; k++) list[k]!.pushRun(u, r, (q - r) / 6);
+        for (let k = 0; k < list.length; k++) list[k]!.pushRun(u, r, (q - r) / RECORD_WORDS);
         r = q;
         continue;
       }
@@ -211,13 +216,13 @@ export class Splay {
         }
         this.returnToUser(st, tLo, tHi);
       }
-      r += 6;
+      r += RECORD_WORDS;
     }
   }
 
   private annotation(cpu: number, st: CpuSplay, flags: number, payload: number, payloadHi: number): void {
-    const type = flags & 0xf;
-    const code = (flags >>> 8) & 0xff;
+    const type = annType(flags);
+    const code = annCode(flags);
     switch (type) {
       case ANN_SWITCH_MM:
         for (const c of st.cpuAll) c.push(PseudoPc.SWITCH_MM, PSEUDO_HI, payload, 0, 0, Flags.ANNOTATION_HI);
@@ -232,7 +237,7 @@ export class Splay {
         st.kernelKind = code;
         break;
       case ANN_LOSS:
-        this.loss(cpu, (flags >>> 4) & 0xf, code, flags >>> 16, payload);
+        this.loss(cpu, annClass(flags), code, annTid(flags), payload);
         break;
       case ANN_ENTRY:
         st.kernelKind = code;
@@ -274,10 +279,10 @@ export class Splay {
     st.kernelKind = kind;
   }
 
-  /** Account lost records of class `klass` of thread `tid` to every consumer that would have seen them. */
-  loss(cpu: number, klass: number, cause: number, tid: number, count: number): void {
+  /** Account lost records of LossClass `lossClass` of thread `tid` to every consumer that would have seen them. */
+  loss(cpu: number, lossClass: number, cause: number, tid: number, count: number): void {
     const s = this.cpus[cpu]!;
-    const bit = 1 << klass;
+    const bit = lossClassBit(lossClass);
     const lists = [s.cpuAll, s.cpuKernel, this.threadAll.get(tid), this.threadKernel.get(tid), this.threadUser.get(tid)];
     for (const list of lists) {
       if (!list) continue;

@@ -5,11 +5,11 @@
  * callback contract still holds: a callback per `size` entries, as the real writer's.
  */
 import type { ConsumerSpec } from '../model/config.js';
-import { ABI_RECORD_WORDS } from './consumer-memory.js';
+import { RECORD_WORDS } from '../model/hw-record.js';
 import { ConsumerWriter } from './consumer-writer.js';
 
 export class CaptureWriter extends ConsumerWriter {
-  words = new Uint32Array(1024 * ABI_RECORD_WORDS);
+  words = new Uint32Array(1024 * RECORD_WORDS);
   entries = 0;
 
   constructor(spec: ConsumerSpec, index: number) {
@@ -22,12 +22,12 @@ export class CaptureWriter extends ConsumerWriter {
   }
 
   protected put(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number, marker: boolean): void {
-    if ((this.entries + 1) * ABI_RECORD_WORDS > this.words.length) {
+    if ((this.entries + 1) * RECORD_WORDS > this.words.length) {
       const w = new Uint32Array(this.words.length * 2);
       w.set(this.words);
       this.words = w;
     }
-    const o = this.entries * ABI_RECORD_WORDS;
+    const o = this.entries * RECORD_WORDS;
     const a = this.words;
     a[o] = fLo; a[o + 1] = fHi; a[o + 2] = tLo; a[o + 3] = tHi; a[o + 4] = flLo; a[o + 5] = flHi;
     this.entries++;

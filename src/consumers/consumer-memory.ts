@@ -9,9 +9,8 @@
  * buffer between its handoff and its return, and a ring once the coordinator finished.
  */
 import type { SimConfig } from '../model/config.js';
+import { RECORD_BYTES } from '../model/hw-record.js';
 
-export const ABI_RECORD_BYTES = 24;
-export const ABI_RECORD_WORDS = 6;
 
 export interface ConsumerRegion {
   /** Byte offset of the consumer's first buffer. */
@@ -27,7 +26,7 @@ export function consumerRegions(cfg: SimConfig): { regions: ConsumerRegion[]; by
   const regions = cfg.consumers.map((c) => {
     const buffers = c.mode === 'continuous' ? cfg.consumerBuffers : 1;
     const r = { offset, size: c.size, buffers };
-    offset += buffers * c.size * ABI_RECORD_BYTES;
+    offset += buffers * c.size * RECORD_BYTES;
     return r;
   });
   return { regions, bytes: offset };

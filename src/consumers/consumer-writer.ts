@@ -11,7 +11,7 @@
  */
 import type { ConsumerSpec } from '../model/config.js';
 import { Flags, LossCause, OVERWRITTEN_CAUSE, PSEUDO_HI, PseudoPc, lossCauseName } from '../model/constants.js';
-import { ABI_RECORD_WORDS } from './consumer-memory.js';
+import { RECORD_WORDS } from '../model/hw-record.js';
 
 /**
  * Modelled clock: the time the drain being run is at, and the pages of consumer buffers it
@@ -26,7 +26,7 @@ export interface DrainClock {
 
 /** Pages (4 KiB) that the first `records` records of a buffer span. */
 export function pagesOf(records: number): number {
-  return Math.ceil((records * ABI_RECORD_WORDS * 4) / 4096);
+  return Math.ceil((records * RECORD_WORDS * 4) / 4096);
 }
 
 export interface ConsumerCounters {
@@ -51,7 +51,7 @@ export abstract class ConsumerWriter {
    * taken as it is, which the splay passes only where it is 0).
    */
   pushRun(words: Uint32Array, start: number, count: number): void {
-    for (let i = 0, o = start; i < count; i++, o += ABI_RECORD_WORDS) {
+    for (let i = 0, o = start; i < count; i++, o += RECORD_WORDS) {
       this.push(words[o]!, words[o + 1]!, words[o + 2]!, words[o + 3]!, words[o + 4]!, words[o + 5]!);
     }
   }

@@ -7,7 +7,8 @@ import type { ConsumerSpec } from '../model/config.js';
 import { LossCause } from '../model/constants.js';
 import { CONS_FREE_SEQ, CONS_FULL_SEQ, CONS_LEN, G_COORD_BELL, G_HEARTBEAT, G_SINK_BELL, G_STOP, consWord, type Layout } from '../mem/layout.js';
 import { runSync, type SharedMem } from '../mem/shared-mem.js';
-import { ABI_RECORD_WORDS, type ConsumerRegion } from './consumer-memory.js';
+import type { ConsumerRegion } from './consumer-memory.js';
+import { RECORD_WORDS } from '../model/hw-record.js';
 import { ConsumerWriter, copyWords, pagesOf, type DrainClock } from './consumer-writer.js';
 
 export class ContinuousWriter extends ConsumerWriter {
@@ -39,7 +40,7 @@ export class ContinuousWriter extends ConsumerWriter {
     private readonly policy: 'wait' | 'drop',
   ) {
     super(spec, index);
-    this.bufWords = region.size * ABI_RECORD_WORDS;
+    this.bufWords = region.size * RECORD_WORDS;
     this.words = new Uint32Array(cons, region.offset, region.buffers * this.bufWords);
   }
 
@@ -71,25 +72,25 @@ export class ContinuousWriter extends ConsumerWriter {
       if (this.disabledLeft > 0) {
         const n = Math.min(count, this.disabledLeft);
         this.skipDisabled(n);
-        start += n * ABI_RECORD_WORDS;
+        start += n * RECORD_WORDS;
         count -= n;
         continue;
       }
       if (!this.haveBuffer || this.tooSlow > 0 || this.owed.length > 0) {
         // No buffer, or markers to write first: this record the per-record way.
         this.push(words[start]!, words[start + 1]!, words[start + 2]!, words[start + 3]!, words[start + 4]!, words[start + 5]!);
-        start += ABI_RECORD_WORDS;
+        start += RECORD_WORDS;
         count--;
         continue;
       }
       // What put() does per record, for as many as fit in the current buffer.
       const n = Math.min(count, size - this.pos);
       if (this.model) this.model.clock.faults += pagesOf(this.pos + n) - pagesOf(this.pos);
-      const o = (this.fullSeq % this.region.buffers) * this.bufWords + this.pos * ABI_RECORD_WORDS;
-      copyWords(this.words, o, words, start, n * ABI_RECORD_WORDS);
+      const o = (this.fullSeq % this.region.buffers) * this.bufWords + this.pos * RECORD_WORDS;
+      copyWords(this.words, o, words, start, n * RECORD_WORDS);
       this.delivered += n;
       this.pos += n;
-      start += n * ABI_RECORD_WORDS;
+      start += n * RECORD_WORDS;
       count -= n;
       if (this.pos === size) this.handoff();
     }
@@ -120,7 +121,7 @@ export class ContinuousWriter extends ConsumerWriter {
 
   /** One entry into the current buffer (the caller made sure there is one). */
   protected put(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number, marker: boolean): void {
-    const o = (this.fullSeq % this.region.buffers) * this.bufWords + this.pos * ABI_RECORD_WORDS;
+    const o = (this.fullSeq % this.region.buffers) * this.bufWords + this.pos * RECORD_WORDS;
     const a = this.words;
     a[o] = fLo; a[o + 1] = fHi; a[o + 2] = tLo; a[o + 3] = tHi; a[o + 4] = flLo; a[o + 5] = flHi;
     if (!marker) this.delivered++;

@@ -3,7 +3,8 @@
  * written over one not yet read counts as overwritten (by design, not lost).
  */
 import type { ConsumerSpec } from '../model/config.js';
-import { ABI_RECORD_WORDS, type ConsumerRegion } from './consumer-memory.js';
+import type { ConsumerRegion } from './consumer-memory.js';
+import { RECORD_WORDS } from '../model/hw-record.js';
 import { ConsumerWriter, copyWords, pagesOf, type ConsumerCounters, type DrainClock } from './consumer-writer.js';
 
 export class RingWriter extends ConsumerWriter {
@@ -16,7 +17,7 @@ export class RingWriter extends ConsumerWriter {
 
   constructor(spec: ConsumerSpec, index: number, cons: SharedArrayBuffer, region: ConsumerRegion) {
     super(spec, index);
-    this.words = new Uint32Array(cons, region.offset, region.size * ABI_RECORD_WORDS);
+    this.words = new Uint32Array(cons, region.offset, region.size * RECORD_WORDS);
     this.isMarker = new Uint8Array(region.size);
   }
 
@@ -61,10 +62,10 @@ export class RingWriter extends ConsumerWriter {
         this.delivered -= n - markers;
       }
       // (entries < size: the slots from `slot` on were never written; isMarker is 0 there.)
-      copyWords(this.words, slot * ABI_RECORD_WORDS, words, start, n * ABI_RECORD_WORDS);
+      copyWords(this.words, slot * RECORD_WORDS, words, start, n * RECORD_WORDS);
       this.delivered += n;
       this.entries += n;
-      start += n * ABI_RECORD_WORDS;
+      start += n * RECORD_WORDS;
       count -= n;
     }
   }
@@ -77,7 +78,7 @@ export class RingWriter extends ConsumerWriter {
       this.overwritten++;
       this.delivered--;
     }
-    const o = slot * ABI_RECORD_WORDS;
+    const o = slot * RECORD_WORDS;
     const a = this.words;
     a[o] = fLo; a[o + 1] = fHi; a[o + 2] = tLo; a[o + 3] = tHi; a[o + 4] = flLo; a[o + 5] = flHi;
     this.markersHeld += (marker ? 1 : 0) - this.isMarker[slot]!;

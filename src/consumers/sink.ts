@@ -1,7 +1,8 @@
 /**
- * The consumers' side of the run: takes each continuous consumer's filled buffers as they
- * are handed over (the consumer's callback), checks them against the oracle and dumps them
- * if asked, then gives the buffer back. Rings are read once the coordinator finished.
+ * The sink: the consumers' side of the run. It takes each continuous consumer's filled
+ * buffers as they are handed over (the consumer's callback), checks them against the oracle
+ * and dumps them if asked, then gives the buffer back. Rings are read once the coordinator
+ * finished.
  *
  * It is a consumer like any other: if it falls behind, the coordinator waits for it or
  * drops with `consumer-too-slow`, as the configured policy says.
@@ -12,7 +13,8 @@ import {
 } from '../mem/layout.js';
 import { runSync, type SharedMem } from '../mem/shared-mem.js';
 import { checkRing, StreamChecker, type CheckResult } from '../oracle/checker.js';
-import { ABI_RECORD_WORDS, consumerRegions, type ConsumerRegion } from './consumer-memory.js';
+import { consumerRegions, type ConsumerRegion } from './consumer-memory.js';
+import { RECORD_BYTES, RECORD_WORDS } from '../model/hw-record.js';
 import { DumpWriter } from './dump.js';
 
 export interface RingFinal {
@@ -54,7 +56,7 @@ export class Sink {
       while (this.freeSeq[k]! < full) {
         const j = this.freeSeq[k]! % region.buffers;
         const len = runSync(mem.load(consWord(this.layout, k, CONS_LEN + j)));
-        const words = new Uint32Array(this.cons, region.offset + j * region.size * 24, len * ABI_RECORD_WORDS);
+        const words = new Uint32Array(this.cons, region.offset + j * region.size * RECORD_BYTES, len * RECORD_WORDS);
         this.checkers[k]?.feed(words, 0, len);
         this.dumps[k]?.write(words, 0, len);
         this.recordsIn += len;
@@ -125,6 +127,6 @@ export class Sink {
 
   private ring(k: number): Uint32Array {
     const region = this.regions[k]!;
-    return new Uint32Array(this.cons, region.offset, region.size * ABI_RECORD_WORDS);
+    return new Uint32Array(this.cons, region.offset, region.size * RECORD_WORDS);
   }
 }

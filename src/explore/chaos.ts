@@ -1,19 +1,19 @@
 /**
- * Threads-mode stress (chaos): the real worker threads, with seeded delays before
- * shared-memory operations, run after run with new seeds; every run is checked against
+ * Threads-mode stress (chaos): real runs with seeded delays before shared-memory operations.
+ *
+ * The real worker threads run, run after run with new seeds; every run is checked against
  * the oracle. Contention figures come from here. The seed of a failing run is logged as a
  * replay string; replaying it is best effort (the OS schedules the threads).
  */
 import type { ConfigInput } from '../model/config-schema.js';
 import type { SimConfig } from '../model/config.js';
 import { resolveConfig } from '../model/resolve-config.js';
-import type { SwapDesign } from '../designs/design.js';
 import { run } from '../run/run.js';
 import type { RunResult } from '../run/result.js';
 import { violationCount } from '../run/result.js';
 import { hashKey } from '../base/prng.js';
 import { encodeReplay, type ReplaySpec } from './replay.js';
-import type { StressOptions, StressResult } from './stress.js';
+import type { StressOptions, StressResult } from './stress-options.js';
 
 export const CHAOS_DEFAULTS: ConfigInput = {
   cpus: 8,
@@ -52,7 +52,7 @@ export function runViolation(r: RunResult): string | null {
   return null;
 }
 
-export async function stressThreads(opts: StressOptions, _design: SwapDesign): Promise<StressResult> {
+export async function stressThreads(opts: StressOptions): Promise<StressResult> {
   const base = opts.seed ?? 1;
   const scenario = opts.scenario ?? {};
   const until = opts.durationMs !== undefined ? Date.now() + opts.durationMs : Infinity;
@@ -77,7 +77,7 @@ export async function stressThreads(opts: StressOptions, _design: SwapDesign): P
   return { found: false, runs: done, replay: null, violation: null, executionsPerSec: rate(done, t0), mode: 'threads', scheduler: 'chaos', design: opts.design, trace: null };
 }
 
-export async function replayThreads(spec: ReplaySpec, _design: SwapDesign): Promise<StressResult> {
+export async function replayThreads(spec: ReplaySpec): Promise<StressResult> {
   const t0 = performance.now();
   const r = await run(chaosConfig(spec.scenario, spec.design, spec.seed));
   const v = runViolation(r);

@@ -1,8 +1,10 @@
 /**
- * Explore mode: every actor of a small scenario (the CPUs, the coordinator, the kworker
- * that runs deferred work and copies) on one thread, as generators, switched by a seeded
- * scheduler at each shared-memory operation. The protocol code is the same code threads
- * mode runs; only the SharedMem behind it differs (SteppedMem).
+ * The explorer: runs one execution of a small scenario with every actor on one thread.
+ *
+ * The actors (the CPUs, the coordinator, the kworker that runs deferred work and copies)
+ * are generators, switched by a seeded scheduler at each shared-memory operation. The
+ * protocol code is the same code threads mode runs; only the SharedMem behind it differs
+ * (SteppedMem).
  *
  * An execution ends when every actor is done, and is then checked like a threads-mode run
  * (the oracle, the identity, every violation counter), or earlier with a liveness failure:
@@ -10,12 +12,13 @@
  * within the step budget. It is deterministic: (scenario, design, scheduler, seed) names it.
  */
 import type { SimConfig } from '../model/config.js';
-import { G_CPUS_DONE, G_DOORBELL, MAIL_WORDS, makeLayout, type Layout, CPU_BASE, CPU_STRIDE } from '../mem/layout.js';
+import { CPU_STAT_STRIDE, G_CPUS_DONE, G_DOORBELL, makeLayout, wordNamer } from '../mem/layout.js';
 import { clockBytes } from '../mem/clock-words.js';
 import { DesignError } from '../model/errors.js';
 import type { Op } from '../mem/shared-mem.js';
 import { Coordinator } from '../backend/coordinator.js';
-import { CpuCore, CPU_STAT_STRIDE, type CpuResult } from '../frontend/cpu-core.js';
+import { CpuCore } from '../frontend/cpu-core.js';
+import type { CpuResult } from '../frontend/cpu-result.js';
 import { CpuWorkload } from '../workload/cpu-workload.js';
 import { newChunk } from '../workload/generator.js';
 import type { SwapDesign, Step } from '../designs/design.js';
@@ -25,6 +28,7 @@ import type { ConsumerWriter } from '../consumers/consumer-writer.js';
 import { RingWriter } from '../consumers/ring-writer.js';
 import { StreamChecker, checkRing } from '../oracle/checker.js';
 import { identityHolds, sumLost } from '../run/result.js';
+import { RECORD_WORDS } from '../model/hw-record.js';
 import { SteppedMem, perform, runDirect } from './stepped-mem.js';
 import type { Scheduler } from './schedulers.js';
 
@@ -263,16 +267,16 @@ function checkConsumers(
   regions: ReturnType<typeof consumerRegions>['regions'],
 ): string | null {
   for (let k = 0; k < writers.length; k++) {
-    const w = writers[k]!;
-    const spec = w.spec;
+    const writer = writers[k]!;
+    const spec = writer.spec;
     const counters = res.consumers[k]!;
     let chk;
-    if (w instanceof CaptureWriter) {
+    if (writer instanceof CaptureWriter) {
       const c = new StreamChecker(cfg, spec);
-      c.feed(w.words, 0, w.entries);
+      c.feed(writer.words, 0, writer.entries);
       chk = c.finish();
     } else {
-      const ring = new Uint32Array(cons, regions[k]!.offset, spec.size * 6);
+      const ring = new Uint32Array(cons, regions[k]!.offset, spec.size * RECORD_WORDS);
       chk = checkRing(cfg, spec, ring, counters.entries, counters.overwritten, sumLost(counters.lost));
     }
     for (const [name, n] of Object.entries(chk.violations)) {
@@ -284,24 +288,3 @@ function checkConsumers(
   }
   return null;
 }
-
-/** Names of the words, for traces and deadlock reports. */
-export function wordNamer(l: Layout): (index: number) => string {
-  const cpuFields = ['DS_BASE', 'DS_INDEX', 'DS_ABSMAX', 'DS_THRESHOLD', 'DS_ENABLED', 'DS_CAUSE', 'PMI_REQ', 'PMI_ACK', 'FLUSH_REQ', 'FLUSH_ACK', 'FLUSH_TID', 'FLUSH_EPOCH', 'MAIL_N',
-    'DS_CIRCULAR', 'DS_MODE', 'DS_TID', 'DS_WRAPPED', 'DS_SYNC', 'WAIT_REQ', 'WAIT_ACK', 'WAIT_KIND', 'WAIT_TID', 'WAIT_EPOCH', 'ANS_ON'];
-  const globals: Record<number, string> = { 0: 'G_DOORBELL', 1: 'G_STOP', 2: 'G_SINK_BELL', 3: 'G_COORD_BELL', 4: 'G_POOL_HEAD', 5: 'G_HEARTBEAT', 8: 'G_CPUS_DONE', 9: 'G_KWORK_BELL', 10: 'G_COORD_SLEEP' };
-  return (i: number) => {
-    if (i < 0) return '-';
-    if (i < CPU_BASE) return globals[i] ?? `global[${i}]`;
-    if (i < l.poolBase) {
-      const c = Math.floor((i - CPU_BASE) / CPU_STRIDE);
-      const f = (i - CPU_BASE) % CPU_STRIDE;
-      return `cpu${c}.${cpuFields[f] ?? `word${f}`}`;
-    }
-    if (i < l.mailBase) return `pool.link[${i - l.poolBase}]`;
-    if (i < l.relBase) return `mailbox[${Math.floor((i - l.mailBase) / MAIL_WORDS)}]`;
-    if (i < l.consBase) return `released[tid ${i - l.relBase}]`;
-    return `consumer-handoff[${i - l.consBase}]`;
-  };
-}
-

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { DesignError } from '../model/errors.js';
 import { fromWire } from '../run/error-transport.js';
-import type { StressOptions, StressResult } from './stress.js';
+import type { StressOptions, StressResult } from './stress-options.js';
 
 /** An explore step that runs this long without a shared-memory operation is taken for hung. */
 export const EXPLORE_WATCHDOG_MS = 2_000;
@@ -27,7 +27,7 @@ const WORKER = new URL('../../workers/explore.js', import.meta.url);
 
 export function runIsolated(job: IsolatedJob, opts: { onProgress?: StressOptions['onProgress']; signal?: AbortSignal; watchdogMs?: number; designLabel: string }): Promise<StressResult> {
   const beat = new Int32Array(new SharedArrayBuffer(4));
-  const w = new Worker(WORKER, { workerData: { job, heartbeat: beat } });
+  const worker = new Worker(WORKER, { workerData: { job, heartbeat: beat } });
   const limit = opts.watchdogMs ?? EXPLORE_WATCHDOG_MS;
   let name = opts.designLabel;
   return new Promise<StressResult>((resolve, reject) => {
@@ -39,9 +39,9 @@ export function runIsolated(job: IsolatedJob, opts: { onProgress?: StressOptions
       settled = true;
       clearInterval(timer);
       opts.signal?.removeEventListener('abort', onAbort);
-      void w.terminate().then(f, f);
+      void worker.terminate().then(f, f);
     };
-    const onAbort = (): void => w.postMessage({ type: 'abort' });
+    const onAbort = (): void => worker.postMessage({ type: 'abort' });
     opts.signal?.addEventListener('abort', onAbort);
     if (opts.signal?.aborted) onAbort();
     const timer = setInterval(() => {
@@ -53,13 +53,13 @@ export function runIsolated(job: IsolatedJob, opts: { onProgress?: StressOptions
         finish(() => reject(new DesignError(name, `in explore mode: a step ran for ${limit} ms without a shared-memory operation (a loop that never yields or returns?)`)));
       }
     }, Math.min(250, limit / 4));
-    w.on('message', (m: IsolatedMessage) => {
+    worker.on('message', (m: IsolatedMessage) => {
       if (m.type === 'loaded') name = m.name;
       else if (m.type === 'progress') opts.onProgress?.(m.done, m.total);
       else if (m.type === 'result') finish(() => resolve(m.result));
       else finish(() => reject(fromWire(m.error)));
     });
-    w.on('error', (e) => finish(() => reject(e)));
-    w.on('exit', (code) => finish(() => reject(new DesignError(name, `in explore mode: its thread ended (exit code ${code}) before the stress did`))));
+    worker.on('error', (e) => finish(() => reject(e)));
+    worker.on('exit', (code) => finish(() => reject(new DesignError(name, `in explore mode: its thread ended (exit code ${code}) before the stress did`))));
   });
 }

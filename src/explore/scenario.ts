@@ -1,7 +1,9 @@
 /**
- * The explorer's scenarios: small enough that one execution is a few thousand operations,
- * busy enough that every part of the protocol runs many times (tiny buffers, one spare
- * for two CPUs, publishes every few records, migrations, per-thread flushes).
+ * The explorer's scenario defaults and consumers.
+ *
+ * Small enough that one execution is a few thousand operations, busy enough that every part
+ * of the protocol runs many times (tiny buffers, one spare for two CPUs, publishes every few
+ * records, migrations, per-thread flushes).
  */
 import type { ConfigInput } from '../model/config-schema.js';
 

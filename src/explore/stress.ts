@@ -1,6 +1,7 @@
 /**
- * `stress()`: the library API behind `btsim stress`, for users' own test suites (the way
- * Rust users put loom::model in cargo test):
+ * `stress()`, the library API behind `btsim stress`, for users' own test suites.
+ *
+ * Used the way Rust users put loom::model in cargo test:
  *
  *   const r = await stress({ design: './my-design.mjs', runs: 200, scheduler: 'pct' });
  *   expect(r.found).toBe(false);
@@ -17,51 +18,11 @@ import type { SwapDesign } from '../designs/design.js';
 import { loadDesign } from '../designs/load-design.js';
 import { guardDesign } from '../designs/design-guard.js';
 import { hashKey } from '../base/prng.js';
-import { execute, type TraceStep } from './explorer.js';
+import { execute } from './explorer.js';
+import type { StressOptions, StressResult } from './stress-options.js';
 import { DfsScheduler, PctScheduler, RandomScheduler, type Scheduler } from './schedulers.js';
 import { decodeReplay, encodeReplay, type ReplaySpec } from './replay.js';
 import { EXPLORE_DEFAULTS, exploreConsumers } from './scenario.js';
-
-export type SchedulerName = 'random' | 'pct' | 'dfs';
-
-export interface StressOptions {
-  /** A built-in design name or the path of a design module. */
-  design: string;
-  /** Executions (explore) or runs (threads); default 100. */
-  runs?: number;
-  scheduler?: SchedulerName;
-  /** PCT depth (default 3); DFS preemption bound (default 2). */
-  depth?: number;
-  bound?: number;
-  /** Base seed: execution i uses a seed derived from it. Default 1. */
-  seed?: number;
-  /** Config overrides of the explore scenario (or, in threads mode, of the run). */
-  scenario?: ConfigInput;
-  mode?: 'explore' | 'threads';
-  /** Threads mode: keep running new seeds for this long (ms); default: `runs` runs. */
-  durationMs?: number;
-  /** Called after each execution with the count so far. */
-  onProgress?: (done: number, total: number) => void;
-  /** Stop after the execution (explore) or run (threads) in progress; the result says `interrupted`. */
-  signal?: AbortSignal;
-}
-
-export interface StressResult {
-  found: boolean;
-  runs: number;
-  replay: string | null;
-  violation: string | null;
-  executionsPerSec: number;
-  mode: 'explore' | 'threads';
-  scheduler: string;
-  design: string;
-  /** Explore mode: the last operations before the violation. */
-  trace: TraceStep[] | null;
-  /** DFS: every schedule within the bound was tried. */
-  exhausted?: boolean;
-  /** Stopped by the caller's signal: `runs` were done, and nothing was found in them. */
-  interrupted?: boolean;
-}
 
 /** The explore scenario: small defaults, one consumer of each kind, user overrides on top. */
 export function exploreScenario(overrides: ConfigInput = {}): SimConfig {
@@ -92,7 +53,7 @@ export async function stress(opts: StressOptions): Promise<StressResult> {
   const design = guardDesign(await loadDesign(opts.design));
   if (mode === 'threads') {
     const { stressThreads } = await import('./chaos.js');
-    return stressThreads(opts, design);
+    return stressThreads(opts);
   }
   const cfg = exploreScenario(opts.scenario);
   design.validate?.(cfg);
@@ -149,7 +110,7 @@ export async function replay(s: string, opts: { keepTrace?: boolean } = {}): Pro
   const design: SwapDesign = guardDesign(await loadDesign(spec.design));
   if (spec.scheduler === 'chaos') {
     const { replayThreads } = await import('./chaos.js');
-    return replayThreads(spec, design);
+    return replayThreads(spec);
   }
   const cfg = exploreScenario(spec.scenario);
   const scheduler = makeScheduler(spec.scheduler, spec.seed, cfg.cpus + 2, spec.k ?? 0, spec.choices);

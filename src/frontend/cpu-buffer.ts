@@ -18,7 +18,8 @@ import type { SharedMem } from '../mem/shared-mem.js';
 import { TraceNeeds } from '../model/needs.js';
 import { TimelineLog } from '../model/timeline.js';
 import { CpuClock } from './cpu-clock.js';
-import { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE, type TracingWait } from './cpu-result.js';
+import type { TracingWait } from './cpu-result.js';
+import { CPU_STAT_CROSSED_NS, CPU_STAT_STRIDE } from '../mem/layout.js';
 import { addLoss, lossKey, lossKeyParts } from './loss-key.js';
 
 /** Shadow class of a circular slot holding a record in no consumer's view (CTXSW, SYNC). */

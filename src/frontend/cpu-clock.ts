@@ -8,7 +8,8 @@
  * and batches: base + (branches - b0) x branchNs + (records - r0) x recordNs.
  */
 import type { Costs } from '../model/costs.js';
-import { ClockWords, T_ANS, T_ARG, T_ON, T_REQ, T_WAKE } from '../mem/clock-words.js';
+import { ClockWords } from '../mem/clock-words.js';
+import { T_ANS, T_ARG, T_ON, T_REQ, T_WAKE } from '../mem/layout.js';
 
 export class CpuClock {
   private base = 0;

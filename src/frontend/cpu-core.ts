@@ -27,20 +27,17 @@
  * (flushes, migrations, notify-resume), and this file, the loop over the workload's events.
  */
 import { lossCauseName } from '../model/constants.js';
-import { ANN_CTXSW, ANN_ENTRY, ANN_RETURN, ANN_RET_SRC, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, LossClass, annFlags } from '../model/hw-record.js';
+import { ANN_CTXSW, ANN_ENTRY, ANN_RETURN, ANN_RET_SRC, ANN_SWITCH_MM, ANN_SYNC, ESCAPE, LossClass, RECORD_WORDS, annFlags } from '../model/hw-record.js';
 import { HW_ALL, HW_KERNEL_ONLY, HW_OFF } from '../model/needs.js';
 import { runSync, type Op } from '../mem/shared-mem.js';
 import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER, IRQS_OFF } from '../model/event-types.js';
-import { EventChunk, GATE_BODY, REC_WORDS } from '../workload/events.js';
+import { EventChunk, GATE_BODY } from '../workload/events.js';
 import { isExplicitEntry } from '../model/constants.js';
-import type { CpuResult, PendingLoss } from './cpu-result.js';
+import type { CpuResult } from './cpu-result.js';
+import type { PendingLoss } from '../model/hw-record.js';
 import { CpuWaits } from './cpu-waits.js';
 import { BACK_ON, STOPPED } from './cpu-interrupts.js';
 import { lossKeyParts } from './loss-key.js';
-
-// Until the stats words and PendingLoss have their home in src/mem (issue 16, in progress).
-export { CPU_STAT_BRANCHES, CPU_STAT_CROSSED_NS, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STARTED, CPU_STAT_STRIDE } from './cpu-result.js';
-export type { CpuResult, PendingLoss, TracingWait } from './cpu-result.js';
 
 export class CpuCore extends CpuWaits {
   /** Execute one epoch of the workload. Returns false if the run was stopped. */
@@ -59,7 +56,7 @@ export class CpuCore extends CpuWaits {
       yield* this.reload();
     }
     const n = chunk.length;
-    const rec = chunk.rec, type = chunk.type, aux = chunk.aux, aux2 = chunk.aux2, aux3 = chunk.aux3;
+    const rec = chunk.rec, type = chunk.type, kindOrTid = chunk.kindOrTid, switchCr3 = chunk.switchCr3, switchPendingKind = chunk.switchPendingKind;
     const batch = this.cfg.batchRecords;
     const needs = this.needs;
     const cpuAll = needs.cpuAll[this.id] === 1;
@@ -102,9 +99,9 @@ export class CpuCore extends CpuWaits {
       }
       const ty = type[i]!;
       const t = ty & EV_TYPE_MASK;
-      const o = i * REC_WORDS;
+      const o = i * RECORD_WORDS;
       const store = (mode >> t) & 1;
-      if (!this.enabled && needs.threadUserContinuous[this.tid] && inUserView(t, aux[i]!)) {
+      if (!this.enabled && needs.threadUserContinuous[this.tid] && inUserView(t, kindOrTid[i]!)) {
         // A record of its user-only view while tracing is off: the thread is at a return to
         // user mode (a syscall's or exception's, or the overflow interrupt's own when it came
         // in user mode), where it waits (notify-resume); then this event again. Checked at the
@@ -132,46 +129,46 @@ export class CpuCore extends CpuWaits {
         const slots = store + (userAnn ? 1 : 0);
         if (slots) {
           if (this.reserve(slots)) {
-            if (store) this.branch(rec, o, lossClass(t, aux[i]!));
-            if (userAnn) this.put(ESCAPE, annFlags(ANN_ENTRY, 0, aux[i]!, 0), rec[o]!, rec[o + 1]!);
-          } else this.drop(lossClass(t, aux[i]!), -1, store === 1);
+            if (store) this.branch(rec, o, lossClass(t, kindOrTid[i]!));
+            if (userAnn) this.put(ESCAPE, annFlags(ANN_ENTRY, 0, kindOrTid[i]!, 0), rec[o]!, rec[o + 1]!);
+          } else this.drop(lossClass(t, kindOrTid[i]!), -1, store === 1);
         }
-        this.kernelKind = aux[i]!;
+        this.kernelKind = kindOrTid[i]!;
         this.inKernel = true;
       } else if (t === EV_RETURN) {
         const synth = mode === HW_KERNEL_ONLY;
         const slots = store + (synth ? 2 : 0);
         if (slots) {
           if (this.reserve(slots)) {
-            if (store) this.branch(rec, o, lossClass(t, aux[i]!));
+            if (store) this.branch(rec, o, lossClass(t, kindOrTid[i]!));
             if (synth) {
               // The return's source, high word included (the 32-bit format widens it back).
               this.put(ESCAPE, annFlags(ANN_RET_SRC, 0, 0, 0), rec[o]!, rec[o + 1]!);
               this.put(ESCAPE, annFlags(ANN_RETURN, 0, 0, 0), rec[o + 2]!, rec[o + 3]!);
             }
-          } else this.drop(lossClass(t, aux[i]!), -1, store === 1);
+          } else this.drop(lossClass(t, kindOrTid[i]!), -1, store === 1);
         }
         this.kernelKind = 0;
         this.inKernel = false;
       } else {
         // SWITCH: the outgoing thread's last record; then the incoming thread's filter.
-        const next = aux[i]!;
+        const next = kindOrTid[i]!;
         const nextMode = needs.hwMode(this.id, next);
-        const mm = cpuAll && aux2[i] !== 0 ? 1 : 0;
+        const mm = cpuAll && switchCr3[i] !== 0 ? 1 : 0;
         const ctxsw = mode !== HW_OFF || nextMode !== HW_OFF ? 1 : 0;
         const slots = mm + store + ctxsw;
         if (slots) {
           if (this.reserve(slots)) {
-            if (mm) this.put(ESCAPE, annFlags(ANN_SWITCH_MM, 0, 0, 0), aux2[i]!, 0, LossClass.SWITCH_MM);
+            if (mm) this.put(ESCAPE, annFlags(ANN_SWITCH_MM, 0, 0, 0), switchCr3[i]!, 0, LossClass.SWITCH_MM);
             if (store) this.branch(rec, o, LossClass.KERNEL);
-            if (ctxsw) this.put(ESCAPE, annFlags(ANN_CTXSW, 0, aux3[i]!, 0), next, 0);
+            if (ctxsw) this.put(ESCAPE, annFlags(ANN_CTXSW, 0, switchPendingKind[i]!, 0), next, 0);
           } else {
             this.drop(LossClass.KERNEL, mm ? LossClass.SWITCH_MM : -1, store === 1);
           }
         }
         const prev = this.tid;
         this.tid = next;
-        this.kernelKind = aux3[i]!;
+        this.kernelKind = switchPendingKind[i]!;
         this.inKernel = true;
         mode = nextMode;
         userAnn = needs.threadUser[next] === 1;
@@ -215,7 +212,7 @@ export class CpuCore extends CpuWaits {
       const last = Math.min(end, j + (stop - 1 - idx));
       while (k < last && (type[k]! & EV_TYPE_MASK) <= EV_KERNEL) k++;
       if (k > j) {
-        u.set(rec.subarray(j * REC_WORDS, k * REC_WORDS), p);
+        u.set(rec.subarray(j * RECORD_WORDS, k * RECORD_WORDS), p);
         idx += k - j;
         j = k;
       }
@@ -225,7 +222,7 @@ export class CpuCore extends CpuWaits {
         if (t > EV_KERNEL) break;
         if (((mode >> t) & 1) === 0) continue;
         if (idx + 1 >= stop) break;
-        const o = j * REC_WORDS;
+        const o = j * RECORD_WORDS;
         if (w === 6) {
           u[p] = rec[o]!; u[p + 1] = rec[o + 1]!; u[p + 2] = rec[o + 2]!;
           u[p + 3] = rec[o + 3]!; u[p + 4] = rec[o + 4]!; u[p + 5] = 0;

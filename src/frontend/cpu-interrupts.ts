@@ -5,13 +5,13 @@
 import { lossCauseName } from '../model/constants.js';
 import {
   DS_ABSMAX, DS_BASE, DS_CAUSE, DS_CIRCULAR, DS_ENABLED, DS_INDEX, DS_MODE, DS_SYNC, DS_THRESHOLD, DS_TID, DS_WRAPPED,
-  G_STOP, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord,
+  G_STOP, MAIL_ENTRIES, MAIL_N, PMI_ACK, PMI_REQ, cpuWord, packSync,
 } from '../mem/layout.js';
-import { WAIT_RUN } from '../mem/clock-words.js';
+import { WAIT_RUN } from '../mem/layout.js';
 import type { Op } from '../mem/shared-mem.js';
 import { EV_SWITCH, EV_TYPE_MASK } from '../model/event-types.js';
 import type { EventChunk } from '../workload/events.js';
-import { CPU_STAT_BRANCHES, CPU_STAT_STRIDE } from './cpu-result.js';
+import { CPU_STAT_BRANCHES, CPU_STAT_STRIDE } from '../mem/layout.js';
 import { CpuRequests } from './cpu-requests.js';
 
 /** whileOff(): execute the event with tracing off; tracing is on again; the run stopped. */
@@ -57,7 +57,7 @@ export abstract class CpuInterrupts extends CpuRequests {
     const tid = used ? this.shadowTid[oldest]! : this.tid;
     const kind = used ? this.shadowKind[oldest]! : this.kernelKind;
     yield* mem.store(cpuWord(id, DS_WRAPPED), this.wrapped ? 1 : 0);
-    yield* mem.store(cpuWord(id, DS_SYNC), tid | (kind << 16));
+    yield* mem.store(cpuWord(id, DS_SYNC), packSync(tid, kind));
     // Wrapped and full exactly at the end: the oldest record is in slot 0.
     if (this.wrapped && this.idx >= this.absMax) this.idx = 0;
     yield* this.takePmi();

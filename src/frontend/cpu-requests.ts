@@ -8,6 +8,7 @@
 import {
   DS_INDEX, FLUSH_ACK, FLUSH_EPOCH, FLUSH_REQ, FLUSH_TID, G_COORD_SLEEP, G_DOORBELL, G_STOP, MAIL_ENTRIES, MAIL_N,
   ANS_ON, WAIT_ACK, WAIT_EPOCH, WAIT_KIND, WAIT_REQ, WAIT_TID, cpuWord,
+  MAIL_CAUSE, MAIL_CLASS, MAIL_COUNT, MAIL_ENTRY_WORDS, MAIL_TID, MAIL_WORDS,
 } from '../mem/layout.js';
 import type { Op } from '../mem/shared-mem.js';
 import { CpuBuffer } from './cpu-buffer.js';
@@ -70,14 +71,15 @@ export abstract class CpuRequests extends CpuBuffer {
 
   /** Pending counts into this CPU's mailbox, as (cause, tid, class, count) (MAIL_N is the caller's). */
   protected *writeMailbox(entries: [number, number][]): Generator<Op, void, unknown> {
-    const mail = this.layout.mailBase + this.id * MAIL_ENTRIES * 4;
+    const mail = this.layout.mailBase + this.id * MAIL_WORDS;
     for (let k = 0; k < entries.length; k++) {
       const [key, count] = entries[k]!;
       const { cause, tid, klass } = lossKeyParts(key);
-      yield* this.mem.store(mail + k * 4, cause);
-      yield* this.mem.store(mail + k * 4 + 1, tid);
-      yield* this.mem.store(mail + k * 4 + 2, klass);
-      yield* this.mem.store(mail + k * 4 + 3, count);
+      const e = mail + k * MAIL_ENTRY_WORDS;
+      yield* this.mem.store(e + MAIL_CAUSE, cause);
+      yield* this.mem.store(e + MAIL_TID, tid);
+      yield* this.mem.store(e + MAIL_CLASS, klass);
+      yield* this.mem.store(e + MAIL_COUNT, count);
     }
   }
 

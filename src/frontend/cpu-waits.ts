@@ -4,9 +4,9 @@
  * must not lose its user code.
  */
 import { DS_ENABLED, cpuWord } from '../mem/layout.js';
-import { WAIT_ENABLE, WAIT_RELEASE } from '../mem/clock-words.js';
+import { WAIT_ENABLE, WAIT_RELEASE } from '../mem/layout.js';
 import type { Op } from '../mem/shared-mem.js';
-import { CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STRIDE } from './cpu-result.js';
+import { CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STRIDE } from '../mem/layout.js';
 import { CpuInterrupts } from './cpu-interrupts.js';
 
 export abstract class CpuWaits extends CpuInterrupts {

@@ -34,39 +34,11 @@
  *    re-enable (WAIT_ENABLE); that request only waits, changes nothing another actor sees, and
  *    is answered at the re-enable, which lies at L or later.
  *
- * Who writes what (Float64 words are plain stores, made visible by the Atomics operation on
- * ctl that follows them, and read only after the matching Atomics load):
- *   T_REQ   CPU, before bumping its request counter: the request's modelled time
- *   T_ARG   CPU: PMI: the threshold crossing; WAIT_RUN: L
- *   T_ANS   coordinator, before the ACK: the time the CPU resumes (or may run to)
- *   T_ON    coordinator, before the ACK: when tracing last came back on (ends a CPU's
- *           tracing-off window when it learns of it from an answer at a later time)
- *   SAFE    BigInt64, Atomics: see above (floor of ns: a lower bound stays one)
- *   T_WAKE  coordinator, before it stores G_COORD_SLEEP = 1: its earliest event's time; a
- *           CPU reads it only after reading G_COORD_SLEEP = 1 (so it sees this sleep's value)
- * and on ctl (per CPU, layout.ts): WAIT_KIND, WAIT_TID, WAIT_EPOCH (CPU, before WAIT_REQ);
- * ANS_ON (coordinator, before every ACK: 1 if tracing is on at T_ANS).
+ * Who writes what: layout.ts TABLES.clock (the Float64 words are plain stores, made visible
+ * by the Atomics operation on ctl that follows them, and read only after the matching Atomics
+ * load) and, on ctl, the WAIT_* and ANS_ON words of TABLES.cpu.
  */
-
-/** Float64 words per CPU (64 bytes: its own cache line). */
-export const CLOCK_STRIDE = 8;
-export const T_REQ = 0;
-export const T_ARG = 1;
-export const T_ANS = 2;
-/** Index of SAFE in the BigInt64 view (same stride, same memory). */
-export const T_SAFE = 3;
-/** Coordinator, before every ACK: when tracing last came back on for the CPU (its window's end). */
-export const T_ON = 4;
-/**
- * Coordinator, before it sets G_COORD_SLEEP: the time of its earliest pending event
- * (+inf: none), the same in every CPU's line. A CPU whose SAFE goes from at most this to past
- * it rings the doorbell; raising SAFE below it changes nothing the coordinator can act on.
- */
-export const T_WAKE = 5;
-
-export const WAIT_RUN = 1;
-export const WAIT_ENABLE = 2;
-export const WAIT_RELEASE = 3;
+import { CLOCK_STRIDE, T_SAFE, T_WAKE } from './layout.js';
 
 /** SAFE of a CPU that will never request anything again. */
 export const SAFE_NEVER = 0x7fff_ffff_ffff_ffffn;

@@ -101,16 +101,19 @@ export function entryPseudoPc(kind: number): number {
   }
 }
 
-/** First address of the kernel half (>= 0xffff_8000_0000_0000 is kernel). */
+/** High word of the first address of the kernel half (>= 0xffff_8000_0000_0000 is kernel). */
 export const KERNEL_HALF_HI = 0xffff_8000;
-/** Simulated kernel text starts at 0xffff_ffff_8000_0000 (64-bit) ... */
-export const KERNEL_TEXT_HI = 0xffff_ffff;
-export const KERNEL_TEXT_LO = 0x8000_0000;
-/** ... and at 0xc000_0000 on CPUs with the 32-bit format (3G/1G split). */
+/** The 32-bit kernel's PAGE_OFFSET (3G/1G split): CPUs with the 32-bit format widen from it. */
 export const KERNEL32_BASE = 0xc000_0000;
 
-export function isKernelAddress(hi: number): boolean {
-  return hi >>> 0 >= KERNEL_HALF_HI;
+/**
+ * Whether an address whose high word is `hi` (as u32, or the same bits as int32) is in the
+ * kernel half, i.e. hi >= KERNEL_HALF_HI: its top 17 bits are ones, so as int32 hi >> 15 is
+ * -1, which keeps the splay's loops in small-integer arithmetic. The AND of two high words
+ * is in the kernel half iff both are.
+ */
+export function isKernelHi(hi: number): boolean {
+  return hi >> 15 === -1;
 }
 
 /** The name of a pseudo-PC or marker by its low byte (NN), as the README's table gives it; undefined for none. */

@@ -1,5 +1,6 @@
 /**
- * Hardware BTS records in the DS buffer, and the kernel's annotation records.
+ * The record formats: hardware BTS records in the DS buffer, the kernel's annotation records
+ * among them, and the uniform 64-bit record consumers receive.
  *
  * 64-bit format (24 B): from u64, to u64, flags u64  -> six u32 words, little-endian.
  * 32-bit format (12 B): from u32, to u32, flags u32  -> three u32 words.
@@ -54,20 +55,59 @@ export const LossClass = {
   SWITCH_MM: 6,
 } as const;
 
+/** The bit of a loss class in a view's mask of classes (splay.ts KIND_CLASS_MASK). */
+export function lossClassBit(lossClass: number): number {
+  return 1 << lossClass;
+}
+
+/**
+ * A count of dropped records (cause, thread, LossClass): what a mailbox entry carries, and
+ * what a CPU reports when it stops with losses not yet written.
+ */
+export interface PendingLoss {
+  cause: number;
+  tid: number;
+  /** The LossClass of the lost records. */
+  klass: number;
+  count: number;
+}
+
 export const ESCAPE = 0xffff_ffff;
 
-export function annFlags(type: number, klass: number, code: number, tid: number): number {
-  return (type | (klass << 4) | (code << 8) | (tid << 16)) >>> 0;
+/** An annotation's low flags word (the bit fields above). */
+export function annFlags(type: number, lossClass: number, code: number, tid: number): number {
+  return (type | (lossClass << 4) | (code << 8) | (tid << 16)) >>> 0;
 }
+export function annType(flags: number): number {
+  return flags & 0xf;
+}
+export function annClass(flags: number): number {
+  return (flags >>> 4) & 0xf;
+}
+export function annCode(flags: number): number {
+  return (flags >>> 8) & 0xff;
+}
+export function annTid(flags: number): number {
+  return flags >>> 16;
+}
+
+/**
+ * u32 words of one record in the 64-bit format (from u64, to u64, flags u64), which is also
+ * the layout of every record consumers receive (the uniform ABI) and of a workload's record
+ * in an event chunk.
+ */
+export const RECORD_WORDS = 6;
+/** Bytes of one such record (a hardware buffer's slot size). */
+export const RECORD_BYTES = RECORD_WORDS * 4;
 
 /** u32 words per record in a hardware format. */
 export function recordWords(format: 32 | 64): number {
-  return format === 64 ? 6 : 3;
+  return format === 64 ? RECORD_WORDS : 3;
 }
 
 /** Bytes per record in a hardware format. */
 export function recordBytes(format: 32 | 64): number {
-  return format === 64 ? 24 : 12;
+  return format === 64 ? RECORD_BYTES : 12;
 }
 
 export function widenAddressHi(lo32: number): number {

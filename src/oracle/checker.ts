@@ -13,7 +13,8 @@
  *  - foreignThread       another thread's record in a per-thread stream
  */
 import type { ConsumerSpec, SimConfig } from '../model/config.js';
-import { Flags, KERNEL_HALF_HI, OVERWRITTEN_CAUSE, PSEUDO_HI, lossCauseName } from '../model/constants.js';
+import { Flags, OVERWRITTEN_CAUSE, PSEUDO_HI, isKernelHi, lossCauseName } from '../model/constants.js';
+import { RECORD_WORDS } from '../model/hw-record.js';
 import { ExpectedStream } from './expected.js';
 
 export interface Violations {
@@ -34,15 +35,19 @@ export interface CheckResult {
   violations: Violations;
 }
 
-const W = 6;
 const LOOKAHEAD = 1 << 15;
 const HISTORY = 1 << 12;
+
+/** Whether the record at word `e` of `x` is (fLo, fHi, tLo, tHi, flLo, flHi), bit for bit. */
+function sameRecord(x: Uint32Array, e: number, fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): boolean {
+  return x[e] === fLo && x[e + 1] === fHi && x[e + 2] === tLo && x[e + 3] === tHi && x[e + 4] === flLo && x[e + 5] === flHi;
+}
 
 export class StreamChecker {
   private readonly exp: ExpectedStream;
   // Expected records in a window [0, tail) of `win`: those before `head` were consumed
   // (kept as history, with what happened to each in `state`), [head, tail) is lookahead.
-  private win = new Uint32Array(1024 * W);
+  private win = new Uint32Array(1024 * RECORD_WORDS);
   private state = new Uint8Array(1024); // 1 delivered, 2 skipped
   private head = 0;
   private tail = 0;
@@ -69,7 +74,7 @@ export class StreamChecker {
       const b = this.exp.batch;
       const take = b.length - this.exp.pos;
       this.makeRoom(take);
-      this.win.set(b.words.subarray(this.exp.pos * W, b.length * W), this.tail * W);
+      this.win.set(b.words.subarray(this.exp.pos * RECORD_WORDS, b.length * RECORD_WORDS), this.tail * RECORD_WORDS);
       this.tail += take;
       this.exp.pos = b.length;
     }
@@ -78,20 +83,20 @@ export class StreamChecker {
 
   /** Room for `take` more records: drop history beyond HISTORY, grow if still short. */
   private makeRoom(take: number): void {
-    if ((this.tail + take) * W <= this.win.length) return;
+    if ((this.tail + take) * RECORD_WORDS <= this.win.length) return;
     const keepFrom = Math.max(0, this.head - HISTORY);
     if (keepFrom > 0) {
-      this.win.copyWithin(0, keepFrom * W, this.tail * W);
+      this.win.copyWithin(0, keepFrom * RECORD_WORDS, this.tail * RECORD_WORDS);
       this.state.copyWithin(0, keepFrom, this.tail);
       this.head -= keepFrom;
       this.tail -= keepFrom;
     }
-    if ((this.tail + take) * W > this.win.length) {
-      const cap = Math.max(this.win.length * 2, (this.tail + take) * W);
-      const w = new Uint32Array(cap);
-      w.set(this.win.subarray(0, this.tail * W));
-      this.win = w;
-      const st = new Uint8Array(cap / W);
+    if ((this.tail + take) * RECORD_WORDS > this.win.length) {
+      const cap = Math.max(this.win.length * 2, (this.tail + take) * RECORD_WORDS);
+      const grown = new Uint32Array(cap);
+      grown.set(this.win.subarray(0, this.tail * RECORD_WORDS));
+      this.win = grown;
+      const st = new Uint8Array(cap / RECORD_WORDS);
       st.set(this.state.subarray(0, this.tail));
       this.state = st;
     }
@@ -113,7 +118,7 @@ export class StreamChecker {
   /** Feed `count` consumer records (records and markers) from `words` at record `start`. */
   feed(words: Uint32Array, start: number, count: number): void {
     for (let r = start; r < start + count; r++) {
-      const o = r * W;
+      const o = r * RECORD_WORDS;
       const fLo = words[o]!, fHi = words[o + 1]!, tLo = words[o + 2]!, tHi = words[o + 3]!;
       const flLo = words[o + 4]!, flHi = words[o + 5]!;
       if (flHi === Flags.LOSS_HI && fHi === PSEUDO_HI) {
@@ -123,13 +128,13 @@ export class StreamChecker {
         this.skip(n);
         continue;
       }
-      if (this.userOnly && ((fHi >>> 0 >= KERNEL_HALF_HI) || (tHi >>> 0 >= KERNEL_HALF_HI))) {
+      if (this.userOnly && (isKernelHi(fHi) || isKernelHi(tHi))) {
         this.violations.kernelAddressLeaks++;
       }
       if (this.fill(1) > 0) {
-        const e = this.head * W;
+        const e = this.head * RECORD_WORDS;
         const x = this.win;
-        if (x[e] === fLo && x[e + 1] === fHi && x[e + 2] === tLo && x[e + 3] === tHi && x[e + 4] === flLo && x[e + 5] === flHi) {
+        if (sameRecord(x, e, fLo, fHi, tLo, tHi, flLo, flHi)) {
           this.state[this.head++] = 1;
           this.matched++;
           continue;
@@ -144,8 +149,8 @@ export class StreamChecker {
     const avail = this.fill(LOOKAHEAD);
     let x = this.win;
     for (let j = 1; j < avail; j++) {
-      const e = (this.head + j) * W;
-      if (x[e] === fLo && x[e + 1] === fHi && x[e + 2] === tLo && x[e + 3] === tHi && x[e + 4] === flLo && x[e + 5] === flHi) {
+      const e = (this.head + j) * RECORD_WORDS;
+      if (sameRecord(x, e, fLo, fHi, tLo, tHi, flLo, flHi)) {
         this.violations.silentLoss += j;
         this.state.fill(2, this.head, this.head + j);
         this.head += j;
@@ -157,8 +162,8 @@ export class StreamChecker {
     // Behind: delivered before (a duplicate) or skipped before (arrives out of order).
     x = this.win;
     for (let h = this.head - 1; h >= Math.max(0, this.head - HISTORY); h--) {
-      const e = h * W;
-      if (x[e] === fLo && x[e + 1] === fHi && x[e + 2] === tLo && x[e + 3] === tHi && x[e + 4] === flLo && x[e + 5] === flHi) {
+      const e = h * RECORD_WORDS;
+      if (sameRecord(x, e, fLo, fHi, tLo, tHi, flLo, flHi)) {
         if (this.state[h] === 1) this.violations.duplicates++;
         else this.violations.reordered++;
         return;
@@ -167,7 +172,7 @@ export class StreamChecker {
     // Nowhere in this stream. Half of it matching the expected record is a torn record; a
     // whole, well-formed record in a per-thread stream is another thread's.
     if (avail > 0) {
-      const e = this.head * W;
+      const e = this.head * RECORD_WORDS;
       const fromMatch = x[e] === fLo && x[e + 1] === fHi;
       const toMatch = x[e + 2] === tLo && x[e + 3] === tHi;
       if (fromMatch !== toMatch) {
@@ -214,17 +219,17 @@ export function checkRing(
   const size = spec.size;
   const n = Math.min(entries, size);
   const first = entries > size ? entries % size : 0;
-  const ordered = new Uint32Array(n * W);
+  const ordered = new Uint32Array(n * RECORD_WORDS);
   for (let i = 0; i < n; i++) {
-    const s = ((first + i) % size) * W;
-    ordered.set(ring.subarray(s, s + W), i * W);
+    const s = ((first + i) % size) * RECORD_WORDS;
+    ordered.set(ring.subarray(s, s + RECORD_WORDS), i * RECORD_WORDS);
   }
   // Expected records the ring's entries stand for: its records plus the markers' counts.
   let tailLen = 0;
   let lostInRing = 0;
   let overwrittenInRing = 0;
   for (let i = 0; i < n; i++) {
-    const o = i * W;
+    const o = i * RECORD_WORDS;
     if (ordered[o + 5] === Flags.LOSS_HI && ordered[o + 1] === PSEUDO_HI) {
       const c = ordered[o + 2]! + ordered[o + 3]! * 0x1_0000_0000;
       tailLen += c;

@@ -11,7 +11,8 @@
 import type { ConsumerKind } from '../model/config.js';
 import { Flags, PSEUDO_HI, PseudoPc, entryPseudoPc, isExplicitEntry } from '../model/constants.js';
 import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_TYPE_MASK, EV_USER } from '../model/event-types.js';
-import { EventChunk, REC_WORDS } from '../workload/events.js';
+import { EventChunk } from '../workload/events.js';
+import { RECORD_WORDS } from '../model/hw-record.js';
 
 /** A growable output of view records. */
 export class RecordList {
@@ -19,7 +20,7 @@ export class RecordList {
   length = 0;
 
   constructor(capacity = 1024) {
-    this.words = new Uint32Array(capacity * REC_WORDS);
+    this.words = new Uint32Array(capacity * RECORD_WORDS);
   }
 
   clear(): void {
@@ -27,12 +28,12 @@ export class RecordList {
   }
 
   push(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void {
-    if ((this.length + 1) * REC_WORDS > this.words.length) {
-      const w = new Uint32Array(this.words.length * 2);
-      w.set(this.words);
-      this.words = w;
+    if ((this.length + 1) * RECORD_WORDS > this.words.length) {
+      const grown = new Uint32Array(this.words.length * 2);
+      grown.set(this.words);
+      this.words = grown;
     }
-    const o = this.length * REC_WORDS;
+    const o = this.length * RECORD_WORDS;
     const a = this.words;
     a[o] = fLo; a[o + 1] = fHi; a[o + 2] = tLo; a[o + 3] = tHi; a[o + 4] = flLo; a[o + 5] = flHi;
     this.length++;
@@ -52,13 +53,13 @@ export function applyView(kind: ConsumerKind, chunk: EventChunk, from: number, t
   const r = chunk.rec;
   const hide = opts.userPc === 'hide';
   for (let i = from; i < to; i++) {
-    const o = i * REC_WORDS;
+    const o = i * RECORD_WORDS;
     const t = chunk.type[i]! & EV_TYPE_MASK;
     const fLo = r[o]!, fHi = r[o + 1]!, tLo = r[o + 2]!, tHi = r[o + 3]!, fl = r[o + 4]!;
     switch (kind) {
       case 'cpu-all':
-        if (t === EV_SWITCH && chunk.aux2[i]) {
-          out.push(PseudoPc.SWITCH_MM, PSEUDO_HI, chunk.aux2[i]!, 0, 0, Flags.ANNOTATION_HI);
+        if (t === EV_SWITCH && chunk.switchCr3[i]) {
+          out.push(PseudoPc.SWITCH_MM, PSEUDO_HI, chunk.switchCr3[i]!, 0, 0, Flags.ANNOTATION_HI);
         }
         out.push(fLo, fHi, tLo, tHi, fl, 0);
         break;
@@ -78,10 +79,10 @@ export function applyView(kind: ConsumerKind, chunk: EventChunk, from: number, t
         break;
       case 'thread-user':
         if (t === EV_USER) out.push(fLo, fHi, tLo, tHi, fl, 0);
-        else if (t === EV_ENTRY && isExplicitEntry(chunk.aux[i]!)) {
-          out.push(fLo, fHi, entryPseudoPc(chunk.aux[i]!), PSEUDO_HI, 0, 0);
-        } else if (t === EV_RETURN && isExplicitEntry(chunk.aux[i]!)) {
-          out.push(entryPseudoPc(chunk.aux[i]!), PSEUDO_HI, tLo, tHi, 0, 0);
+        else if (t === EV_ENTRY && isExplicitEntry(chunk.kindOrTid[i]!)) {
+          out.push(fLo, fHi, entryPseudoPc(chunk.kindOrTid[i]!), PSEUDO_HI, 0, 0);
+        } else if (t === EV_RETURN && isExplicitEntry(chunk.kindOrTid[i]!)) {
+          out.push(entryPseudoPc(chunk.kindOrTid[i]!), PSEUDO_HI, tLo, tHi, 0, 0);
         }
         break;
     }

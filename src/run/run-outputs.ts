@@ -9,7 +9,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimConfig } from '../model/config.js';
 import { timelineFile } from '../model/timeline.js';
-import type { CpuResult } from '../frontend/cpu-core.js';
+import type { CpuResult } from '../frontend/cpu-result.js';
 import { COPIER_TID_BASE, type CoordinatorResult } from '../backend/coordinator.js';
 import type { RingFinal } from '../consumers/sink.js';
 import { sumLost, type RunResult } from './result.js';

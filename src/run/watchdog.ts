@@ -9,8 +9,9 @@
  */
 import type { SimConfig } from '../model/config.js';
 import { FLUSH_ACK, FLUSH_REQ, G_HEARTBEAT, PMI_ACK, PMI_REQ, WAIT_ACK, WAIT_REQ, cpuWord } from '../mem/layout.js';
-import { CPU_STAT_BRANCHES, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STARTED, CPU_STAT_STRIDE, type CpuResult } from '../frontend/cpu-core.js';
-import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat } from './shared-state.js';
+import type { CpuResult } from '../frontend/cpu-result.js';
+import { CPU_STAT_BRANCHES, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STARTED, CPU_STAT_STRIDE } from '../mem/layout.js';
+import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat } from '../mem/layout.js';
 
 /** Why a run stopped: the actor that failed and what it did. */
 export interface Fault {

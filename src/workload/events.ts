@@ -6,14 +6,13 @@
  * need to know about it. Struct-of-arrays, preallocated and reused: the generator runs on
  * the CPU's hot path and must not allocate per event.
  *
- *   rec[6i .. 6i+5]  fromLo, fromHi, toLo, toHi, flagsLo, flagsHi (always 0)
- *   type[i]          EV_* | IRQS_OFF (model/event-types.ts)
- *   aux[i]           ENTRY/RETURN: entry kind. SWITCH: incoming tid.
- *   aux2[i]          SWITCH: incoming cr3 when the address space changes, else 0.
- *   aux3[i]          SWITCH: the incoming thread's pending entry kind (what its return closes).
+ *   rec[6i .. 6i+5]       fromLo, fromHi, toLo, toHi, flagsLo, flagsHi (always 0)
+ *   type[i]               EV_* | IRQS_OFF (model/event-types.ts)
+ *   kindOrTid[i]          ENTRY/RETURN: entry kind. SWITCH: incoming tid.
+ *   switchCr3[i]          SWITCH: incoming cr3 when the address space changes, else 0.
+ *   switchPendingKind[i]  SWITCH: the incoming thread's pending entry kind (what its return closes).
  */
-
-export const REC_WORDS = 6;
+import { RECORD_WORDS } from '../model/hw-record.js';
 
 export const GATE_NONE = 0;
 export const GATE_BODY = 1;
@@ -22,9 +21,9 @@ export const GATE_TAIL = 2;
 export class EventChunk {
   rec: Uint32Array;
   type: Uint8Array;
-  aux: Uint32Array;
-  aux2: Uint32Array;
-  aux3: Uint32Array;
+  kindOrTid: Uint32Array;
+  switchCr3: Uint32Array;
+  switchPendingKind: Uint32Array;
   /** Events in use. */
   length = 0;
   /** The thread all events of this chunk belong to (0: the idle task). */
@@ -54,10 +53,10 @@ export class EventChunk {
   gateKind = 0;
 
   constructor(readonly capacity: number) {
-    this.rec = new Uint32Array(capacity * REC_WORDS);
+    this.rec = new Uint32Array(capacity * RECORD_WORDS);
     this.type = new Uint8Array(capacity);
-    this.aux = new Uint32Array(capacity);
-    this.aux2 = new Uint32Array(capacity);
-    this.aux3 = new Uint32Array(capacity);
+    this.kindOrTid = new Uint32Array(capacity);
+    this.switchCr3 = new Uint32Array(capacity);
+    this.switchPendingKind = new Uint32Array(capacity);
   }
 }

@@ -22,7 +22,8 @@ import { EntryKind, isExplicitEntry } from '../model/constants.js';
 import { KERNEL_HI, KERNEL_LO_MIN, KERNEL_LO_SPAN, USER_LO_MIN, USER_LO_SPAN, cr3Of, mmOf, userHi } from './addresses.js';
 import type { EpochSchedule } from './epoch-schedule.js';
 import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER, IRQS_OFF } from '../model/event-types.js';
-import { EventChunk, GATE_BODY, GATE_NONE, GATE_TAIL, REC_WORDS } from './events.js';
+import { EventChunk, GATE_BODY, GATE_NONE, GATE_TAIL } from './events.js';
+import { RECORD_WORDS } from '../model/hw-record.js';
 import { hashKey, Rng } from '../base/prng.js';
 
 const EXCEPTION_VECTORS = [14, 14, 14, 14, 3, 6, 13, 1];
@@ -61,17 +62,17 @@ export function generateEpoch(cfg: SimConfig, schedule: EpochSchedule, cpu: numb
   // to the effective pick (idle when the picked thread waits for its tracer).
   const nRaw = last ? -1 : schedule.nextRaw[cpu]!;
   const N = last ? -1 : schedule.next[cpu]!;
-  const rec = out.rec, type = out.type, aux = out.aux, aux2 = out.aux2, aux3 = out.aux3;
+  const rec = out.rec, type = out.type, kindOrTid = out.kindOrTid, switchCr3 = out.switchCr3, switchPendingKind = out.switchPendingKind;
   const uHi = T ? userHi(mmOf(T, cfg), cfg) : 0;
   const sysKind = syscallKind(cfg);
   const gate = T ? schedule.gateOf(T) : null;
   let i = 0;
 
   const put = (t: number, fLo: number, fHi: number, tLo: number, tHi: number): void => {
-    const o = i * REC_WORDS;
+    const o = i * RECORD_WORDS;
     rec[o] = fLo; rec[o + 1] = fHi; rec[o + 2] = tLo; rec[o + 3] = tHi;
     rec[o + 4] = (rng.next() & 7) !== 0 ? PREDICTED : 0; rec[o + 5] = 0;
-    type[i] = t; aux[i] = 0; aux2[i] = 0; aux3[i] = 0;
+    type[i] = t; kindOrTid[i] = 0; switchCr3[i] = 0; switchPendingKind[i] = 0;
     i++;
   };
   const kLo = (): number => KERNEL_LO_MIN + rng.below(KERNEL_LO_SPAN);
@@ -132,7 +133,7 @@ export function generateEpoch(cfg: SimConfig, schedule: EpochSchedule, cpu: numb
     if (T && i < bodyEnd) {
       const rs = schedule.resumeState(T, schedule.lastRan[T - 1]!);
       put(EV_RETURN, kLo(), KERNEL_HI, rs.pc, rs.pcHi);
-      aux[i - 1] = rs.kind;
+      kindOrTid[i - 1] = rs.kind;
       if (gate && isExplicitEntry(rs.kind)) counted();
     }
   }
@@ -175,7 +176,7 @@ export function generateEpoch(cfg: SimConfig, schedule: EpochSchedule, cpu: numb
     }
     path = Math.min(path, room - 2);
     put(EV_ENTRY, from, uHi, kLo(), KERNEL_HI);
-    aux[i - 1] = kind;
+    kindOrTid[i - 1] = kind;
     if (gate && isExplicitEntry(kind)) counted();
     kernelBranches(path, irqsOff);
     if (pendingBlock) {
@@ -183,14 +184,14 @@ export function generateEpoch(cfg: SimConfig, schedule: EpochSchedule, cpu: numb
       break;
     }
     put(EV_RETURN, kLo(), KERNEL_HI, back, uHi);
-    aux[i - 1] = kind;
+    kindOrTid[i - 1] = kind;
     if (gate && isExplicitEntry(kind)) counted();
   }
   if (pendingBlock && block === GATE_NONE && len - i >= GATE_RESERVE) {
     // Full in user mode: the overflow interrupt, and its return to user waits.
     const pc = uLo();
     put(EV_ENTRY, pc, uHi, kLo(), KERNEL_HI);
-    aux[i - 1] = EntryKind.INTERRUPT;
+    kindOrTid[i - 1] = EntryKind.INTERRUPT;
     kernelBranches(1, 0);
     blockAt(pc, uHi, EntryKind.INTERRUPT);
   }
@@ -214,7 +215,7 @@ export function generateEpoch(cfg: SimConfig, schedule: EpochSchedule, cpu: numb
     if (cur) {
       const rs = schedule.resumeState(cur, epoch);
       put(EV_ENTRY, rs.kind === EntryKind.INTERRUPT ? rs.pc : rs.pc - 2, rs.pcHi, kLo(), KERNEL_HI);
-      aux[i - 1] = rs.kind;
+      kindOrTid[i - 1] = rs.kind;
       if (gate && isExplicitEntry(rs.kind)) {
         counted();
         // Switched out anyway: its return to user, when it is next picked, waits.
@@ -227,12 +228,12 @@ export function generateEpoch(cfg: SimConfig, schedule: EpochSchedule, cpu: numb
       kernelBranches(len - i, 0);
     } else {
       put(EV_SWITCH, kLo(), KERNEL_HI, kLo(), KERNEL_HI);
-      aux[i - 1] = N;
+      kindOrTid[i - 1] = N;
       if (N) {
         const loaded = T ? mmOf(T, cfg) : schedule.loadedMm[cpu]!;
         const nextMm = mmOf(N, cfg);
-        aux2[i - 1] = nextMm !== loaded ? cr3Of(nextMm) : 0;
-        aux3[i - 1] = schedule.resumeState(N, schedule.switchOutEpoch(N)).kind;
+        switchCr3[i - 1] = nextMm !== loaded ? cr3Of(nextMm) : 0;
+        switchPendingKind[i - 1] = schedule.resumeState(N, schedule.switchOutEpoch(N)).kind;
       }
     }
   }

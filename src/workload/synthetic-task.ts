@@ -56,7 +56,7 @@ export class SyntheticTask implements Task {
     const pIrq = pExc + w.interruptRate / 1000;
     const from = this.uLo();
     if (r >= pIrq) {
-      this.queue.push({ type: EV_USER, fLo: from, fHi: hi, tLo: this.uLo(), tHi: hi, aux: 0 });
+      this.queue.push({ type: EV_USER, fLo: from, fHi: hi, tLo: this.uLo(), tHi: hi, kindOrTid: 0 });
       return;
     }
     let kind: number = EntryKind.INTERRUPT;
@@ -69,10 +69,10 @@ export class SyntheticTask implements Task {
       kind = EntryKind.EXCEPTION_BASE + v;
       if (v === 3) back = from + 1; // int3 traps after the instruction
     }
-    this.queue.push({ type: EV_ENTRY, fLo: from, fHi: hi, tLo: this.kLo(), tHi: KERNEL_HI, aux: kind });
+    this.queue.push({ type: EV_ENTRY, fLo: from, fHi: hi, tLo: this.kLo(), tHi: KERNEL_HI, kindOrTid: kind });
     const path = this.rng.below(2 * w.kernelPathMean);
-    for (let k = 0; k < path; k++) this.queue.push({ type: EV_KERNEL, fLo: this.kLo(), fHi: KERNEL_HI, tLo: this.kLo(), tHi: KERNEL_HI, aux: 0 });
-    this.queue.push({ type: EV_RETURN, fLo: this.kLo(), fHi: KERNEL_HI, tLo: back, tHi: hi, aux: kind });
+    for (let k = 0; k < path; k++) this.queue.push({ type: EV_KERNEL, fLo: this.kLo(), fHi: KERNEL_HI, tLo: this.kLo(), tHi: KERNEL_HI, kindOrTid: 0 });
+    this.queue.push({ type: EV_RETURN, fLo: this.kLo(), fHi: KERNEL_HI, tLo: back, tHi: hi, kindOrTid: kind });
   }
 
   private uLo(): number {

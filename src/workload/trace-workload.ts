@@ -9,7 +9,8 @@
 import type { SimConfig } from '../model/config.js';
 import { EntryKind } from '../model/constants.js';
 import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH } from '../model/event-types.js';
-import { EventChunk, REC_WORDS } from './events.js';
+import { EventChunk } from './events.js';
+import { RECORD_WORDS } from '../model/hw-record.js';
 import { KERNEL_HI, KERNEL_LO_MIN, KERNEL_LO_SPAN, cr3Of } from './addresses.js';
 import { epochCount, epochLength } from './generator.js';
 import { TraceSchedule, taskMm } from './trace-schedule.js';
@@ -25,7 +26,7 @@ export class TraceWorkload {
 
   /**
    * `only`: an oracle stream of one task's views reads that task's trace alone; the
-   * incoming task's pending entry kind at a switch (aux3, which no view shows) is then 0.
+   * incoming task's pending entry kind at a switch (switchPendingKind, which no view shows) is then 0.
    */
   constructor(private readonly cfg: SimConfig, readonly cpu: number, private readonly only = 0) {
     this.schedule = new TraceSchedule(cfg);
@@ -71,14 +72,14 @@ export class TraceWorkload {
     const rng = sh.rng;
     const T = s.running[cpu]!;
     const N = s.next[cpu]!;
-    const rec = out.rec, type = out.type, aux = out.aux, aux2 = out.aux2, aux3 = out.aux3;
+    const rec = out.rec, type = out.type, kindOrTid = out.kindOrTid, switchCr3 = out.switchCr3, switchPendingKind = out.switchPendingKind;
     let i = 0;
     // The epoch is laid out whole; the run's last one stops where the run ends.
     const put = (t: number, fLo: number, fHi: number, tLo: number, tHi: number, a = 0): void => {
       if (i >= len) return;
-      const o = i * REC_WORDS;
+      const o = i * RECORD_WORDS;
       rec[o] = fLo; rec[o + 1] = fHi; rec[o + 2] = tLo; rec[o + 3] = tHi; rec[o + 4] = 0; rec[o + 5] = 0;
-      type[i] = t; aux[i] = a; aux2[i] = 0; aux3[i] = 0;
+      type[i] = t; kindOrTid[i] = a; switchCr3[i] = 0; switchPendingKind[i] = 0;
       i++;
     };
     const kLo = (): number => KERNEL_LO_MIN + rng.below(KERNEL_LO_SPAN);
@@ -106,7 +107,7 @@ export class TraceWorkload {
       const n = s.end[T - 1]! - s.start[T - 1]!;
       for (let k = 0; k < n; k++) {
         const ev = task.next()!;
-        put(ev.type, ev.fLo, ev.fHi, ev.tLo, ev.tHi, ev.aux);
+        put(ev.type, ev.fLo, ev.fHi, ev.tLo, ev.tHi, ev.kindOrTid);
       }
       if (s.end[T - 1]! >= cfg.traceFiles![T - 1]!.total!) {
         // Its trace ended here: the rest of the epoch is the idle task's.
@@ -126,8 +127,8 @@ export class TraceWorkload {
         if (N && at < len) {
           const loaded = T ? taskMm(cfg, T) : s.loadedMm[cpu]!;
           const mm = taskMm(cfg, N);
-          aux2[at] = mm !== loaded ? cr3Of(mm) : 0;
-          aux3[at] = this.pendingKind(N);
+          switchCr3[at] = mm !== loaded ? cr3Of(mm) : 0;
+          switchPendingKind[at] = this.pendingKind(N);
         }
       }
     }

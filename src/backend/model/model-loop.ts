@@ -11,7 +11,8 @@
  * in the state of the event being processed, and an answer may read them directly.
  */
 import { hostBell, ANS_ON, DS_ENABLED, FLUSH_ACK, FLUSH_REQ, G_COORD_SLEEP, G_DOORBELL, G_HEARTBEAT, G_STOP, PMI_ACK, PMI_REQ, WAIT_ACK, WAIT_EPOCH, WAIT_KIND, WAIT_REQ, WAIT_TID, cpuWord } from '../../mem/layout.js';
-import { ClockWords, T_ANS, T_ARG, T_ON, T_REQ, WAIT_ENABLE, WAIT_RELEASE, WAIT_RUN } from '../../mem/clock-words.js';
+import { ClockWords } from '../../mem/clock-words.js';
+import { T_ANS, T_ARG, T_ON, T_REQ, WAIT_ENABLE, WAIT_RELEASE, WAIT_RUN } from '../../mem/layout.js';
 import type { Costs } from '../../model/costs.js';
 import type { Step } from '../../designs/design.js';
 import { ctxOp } from '../../designs/ctx-ops.js';

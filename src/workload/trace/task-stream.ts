@@ -27,7 +27,7 @@ import type { TraceEvent, TraceReader } from './trace-event.js';
 export interface TaskEvent {
   type: number;
   fLo: number; fHi: number; tLo: number; tHi: number;
-  aux: number;
+  kindOrTid: number;
 }
 
 /** What the scheduler needs of a task: its events in order, and where it is between them. */
@@ -53,7 +53,7 @@ export function track(task: Task, e: TaskEvent): void {
       break;
     case EV_ENTRY:
       task.inKernel = true;
-      task.pendingKind = e.aux;
+      task.pendingKind = e.kindOrTid;
       break;
     case EV_RETURN:
       task.inKernel = false;
@@ -99,7 +99,7 @@ export class TaskStream implements Task {
         // Still running when its trace ends: an interrupt, and the CPU goes idle.
         this.readerDone = true;
         this.ended = true;
-        if (!this.inKernel) this.queue.push({ type: EV_ENTRY, fLo: this.userLo, fHi: this.userHi, tLo: this.kLo(), tHi: KERNEL_HI, aux: EntryKind.INTERRUPT });
+        if (!this.inKernel) this.queue.push({ type: EV_ENTRY, fLo: this.userLo, fHi: this.userHi, tLo: this.kLo(), tHi: KERNEL_HI, kindOrTid: EntryKind.INTERRUPT });
         this.queue.push(this.switchToIdle());
         this.naturalEnd = this.position;
         break;
@@ -158,17 +158,17 @@ export class TaskStream implements Task {
         // Where the task is before its first branch: a scheduler that starts it late returns there.
         this.userLo = fLo; this.userHi = fHi;
       }
-      this.queue.push({ type, fLo, fHi, tLo, tHi, aux: type === EV_ENTRY || type === EV_RETURN ? EntryKind.INTERRUPT : 0 });
+      this.queue.push({ type, fLo, fHi, tLo, tHi, kindOrTid: type === EV_ENTRY || type === EV_RETURN ? EntryKind.INTERRUPT : 0 });
       return;
     }
     const pLo = Number(t.pc & 0xffff_ffffn), pHi = Number(t.pc >> 32n);
     if (this.position === 0) { this.userLo = pLo; this.userHi = pHi; }
-    this.queue.push({ type: EV_ENTRY, fLo: pLo, fHi: pHi, tLo: this.kLo(), tHi: KERNEL_HI, aux: EntryKind.SYSCALL });
+    this.queue.push({ type: EV_ENTRY, fLo: pLo, fHi: pHi, tLo: this.kLo(), tHi: KERNEL_HI, kindOrTid: EntryKind.SYSCALL });
     const path = 1 + this.rng.below(2 * this.cfg.workload.kernelPathMean);
     for (let k = 0; k < path; k++) this.queue.push(this.kernelBranch());
     if (t.returns) {
       const rLo = Number(t.resume & 0xffff_ffffn), rHi = Number(t.resume >> 32n);
-      this.queue.push({ type: EV_RETURN, fLo: this.kLo(), fHi: KERNEL_HI, tLo: rLo, tHi: rHi, aux: EntryKind.SYSCALL });
+      this.queue.push({ type: EV_RETURN, fLo: this.kLo(), fHi: KERNEL_HI, tLo: rLo, tHi: rHi, kindOrTid: EntryKind.SYSCALL });
     } else {
       this.queue.push(this.switchToIdle());
       // Nothing runs after exit: the switch is the task's last (natural) event.
@@ -179,11 +179,11 @@ export class TaskStream implements Task {
   }
 
   private switchToIdle(): TaskEvent {
-    return { type: EV_SWITCH, fLo: this.kLo(), fHi: KERNEL_HI, tLo: this.kLo(), tHi: KERNEL_HI, aux: 0 };
+    return { type: EV_SWITCH, fLo: this.kLo(), fHi: KERNEL_HI, tLo: this.kLo(), tHi: KERNEL_HI, kindOrTid: 0 };
   }
 
   private kernelBranch(): TaskEvent {
-    return { type: EV_KERNEL, fLo: this.kLo(), fHi: KERNEL_HI, tLo: this.kLo(), tHi: KERNEL_HI, aux: 0 };
+    return { type: EV_KERNEL, fLo: this.kLo(), fHi: KERNEL_HI, tLo: this.kLo(), tHi: KERNEL_HI, kindOrTid: 0 };
   }
 
   private kLo(): number {
