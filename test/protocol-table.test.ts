@@ -2,6 +2,7 @@
 // its writer, operation and reader rule, and the explorer names every word from it.
 import { describe, expect, it } from 'vitest';
 import * as L from '../dist/src/mem/layout.js';
+import { wordNamer } from '../dist/src/mem/word-names.js';
 import { KIND_CLASS_MASK } from '../dist/src/backend/splay.js';
 import { isKernelHi, KERNEL_HALF_HI } from '../dist/src/model/constants.js';
 
@@ -28,7 +29,7 @@ describe('protocol table (mem/layout.ts)', () => {
 
   it('names every ctl word for the explorer from the table', () => {
     const layout = L.makeLayout(2, 1, 16, 1, 2, 3);
-    const name = L.wordNamer(layout);
+    const name = wordNamer(layout);
     for (const w of L.TABLES.global) expect(name(w.at)).toBe(w.name);
     for (const w of L.TABLES.cpu) expect(name(L.cpuWord(1, w.at))).toBe(`cpu1.${w.name}`);
     expect(name(layout.mailBase + L.MAIL_WORDS)).toBe('mailbox[1]');

@@ -1,4 +1,6 @@
 /**
+ * A continuous consumer's writer.
+ *
  * A continuous consumer's writer: records fill callback buffers in turn, each handed to the
  * consumer's callback when full; with no buffer free the drain waits for the consumer (policy
  * wait) or the records are lost as consumer-too-slow (policy drop).

@@ -12,7 +12,8 @@
  * within the step budget. It is deterministic: (scenario, design, scheduler, seed) names it.
  */
 import type { SimConfig } from '../model/config.js';
-import { CPU_STAT_STRIDE, G_CPUS_DONE, G_DOORBELL, makeLayout, wordNamer } from '../mem/layout.js';
+import { CPU_STAT_STRIDE, G_CPUS_DONE, G_DOORBELL, makeLayout } from '../mem/layout.js';
+import { wordNamer } from '../mem/word-names.js';
 import { clockBytes } from '../mem/clock-words.js';
 import { DesignError } from '../model/errors.js';
 import type { Op } from '../mem/shared-mem.js';

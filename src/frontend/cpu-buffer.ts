@@ -1,4 +1,6 @@
 /**
+ * The CPU's stores into its installed DS buffer.
+ *
  * A CPU's view of its DS buffer and what it stores there: the record and annotation stores,
  * the threshold crossing, the losses it counts while it cannot store, and circular mode's
  * shadow of what each slot holds.

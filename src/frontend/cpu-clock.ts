@@ -1,5 +1,7 @@
 /**
- * A CPU's modelled clock (`--clock model`; the rule is in src/mem/clock-words.ts): its time,
+ * A CPU's modelled clock.
+ *
+ * Under `--clock model` (the rule is in src/mem/clock-words.ts): the CPU's time,
  * the stamps on its requests, the answers' times, what it knows of tracing while it is off,
  * and its ledger of stalls and tracing-off time.
  *

@@ -1,7 +1,9 @@
 /**
- * The CPU's write path (the frontend): execute the workload, store one BTS record per
- * taken branch into the DS buffer, publish the index in batches, raise the overflow
- * interrupt (PMI) at the threshold and take it after the skid, once interrupts are on.
+ * The CPU's write path (the frontend): its loop over the workload's events.
+ *
+ * It executes the workload, stores one BTS record per taken branch into the DS buffer,
+ * publishes the index in batches, raises the overflow interrupt (PMI) at the threshold and
+ * takes it after the skid, once interrupts are on.
  *
  * It never allocates per record and never waits except in the PMI (its stall). The DS
  * words it shares with the coordinator follow src/mem/layout.ts: it owns DS_INDEX and the

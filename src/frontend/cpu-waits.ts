@@ -1,4 +1,6 @@
 /**
+ * Where a CPU waits on other actors.
+ *
  * Where a CPU waits on others: the context-switch flush of a traced thread, a migrated thread's
  * release by the CPU it last ran on, and do_notify_resume for a thread whose user-only tracer
  * must not lose its user code.

@@ -1,4 +1,6 @@
 /**
+ * Checks of output paths before any work starts.
+ *
  * Output paths (`--timeline`, `--dump`, `report --html`, `sweep --out`, `merge OUT`) are
  * checked before any work: a run of several minutes must not end in ENOENT because the
  * directory of its timeline does not exist. Each check tries what the writer will do (open

@@ -3,7 +3,7 @@
  * and what each reader may assume.
  *
  * The tables below are the protocol: the word constants, the explorer's word names
- * (wordNamer) and this description all come from them; code that touches a word keeps its
+ * (word-names.ts) and this description all come from them; code that touches a word keeps its
  * entry, and says so where it matters. "store", "add", "cas" are Atomics operations (through
  * SharedMem) unless an entry says "plain"; Atomics are sequentially consistent, so what an
  * actor stored before an Atomics store or add is visible to whoever sees that store.
@@ -331,23 +331,4 @@ export function cpuWord(cpu: number, field: number): number {
 
 export function consWord(l: Layout, consumer: number, field: number): number {
   return l.consBase + consumer * l.consStride + field;
-}
-
-/** The name of each ctl word, from the tables, for explore traces and deadlock reports. */
-export function wordNamer(l: Layout): (index: number) => string {
-  const globals = new Map<number, string>(TABLES.global.map((word) => [word.at, word.name]));
-  const cpuFields = new Map<number, string>(TABLES.cpu.map((word) => [word.at, word.name]));
-  return (i: number) => {
-    if (i < 0) return '-';
-    if (i < CPU_BASE) return globals.get(i) ?? `global[${i}]`;
-    if (i < l.poolBase) {
-      const c = Math.floor((i - CPU_BASE) / CPU_STRIDE);
-      const f = (i - CPU_BASE) % CPU_STRIDE;
-      return `cpu${c}.${cpuFields.get(f) ?? `word${f}`}`;
-    }
-    if (i < l.mailBase) return `pool.link[${i - l.poolBase}]`;
-    if (i < l.relBase) return `mailbox[${Math.floor((i - l.mailBase) / MAIL_WORDS)}]`;
-    if (i < l.consBase) return `released[tid ${i - l.relBase}]`;
-    return `consumer-handoff[${i - l.consBase}]`;
-  };
 }

@@ -1,4 +1,6 @@
 /**
+ * The grid of a sweep.
+ *
  * The grid of a sweep: every combination of designs x parameter values x seeds, in a fixed
  * order (designs outermost, then the parameters in the order given with the last one
  * varying fastest, then seeds). A point is identified by its key, built from its values

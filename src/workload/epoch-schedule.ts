@@ -1,4 +1,6 @@
 /**
+ * What generating one timeslice reads from the schedule.
+ *
  * What generating one timeslice reads from the schedule: an interface, so that the generator
  * does not depend on the Schedule that calls it back (schedule.ts generates gated threads'
  * timeslices to find where they block).

@@ -1,4 +1,6 @@
 /**
+ * A run's gate table.
+ *
  * A run's gate table: every gate outcome worked out once on the main thread and serialised to
  * a Float64Array for the workers, which install it instead of generating the gated threads'
  * timeslices themselves (gate-memo.ts says why outcomes are shared).

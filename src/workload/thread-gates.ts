@@ -1,4 +1,6 @@
 /**
+ * The notify-resume gates' state machine.
+ *
  * The notify-resume gates' state machine: which threads wait for a tracer, where each last
  * blocked, until when it may not be picked, and what the waits cost it (docs/domain-model.md §4;
  * the rules are at the top of schedule.ts, which drives this once per epoch).

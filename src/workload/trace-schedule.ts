@@ -1,4 +1,6 @@
 /**
+ * Which real program's task runs where in each timeslice.
+ *
  * Which real program's task runs where in each timeslice, and how much of its trace each
  * timeslice takes: a pure function of (config, seed) and of the tasks' lengths (measured
  * once, before the run, into `cfg.traceFiles`), so every CPU and every oracle stream walks

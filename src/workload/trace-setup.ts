@@ -1,4 +1,6 @@
 /**
+ * What a trace run prepares before it starts.
+ *
  * Before a trace run starts: make every `--workload` file readable by the synchronous
  * readers (gzip streamed to a temporary file), and measure the traces, so the run lasts
  * until the last one is done on the CPUs they share. Every actor then reads its own copy.

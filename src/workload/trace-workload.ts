@@ -1,4 +1,6 @@
 /**
+ * Real programs' branch traces as a workload.
+ *
  * Real programs' branch traces as a workload (issue 8, issue 18): each trace is one task
  * (trace i is tid i + 1, in its own address space), and the tasks share the CPUs like the
  * synthetic threads: timeslices, context switches with switch_mm, migrations

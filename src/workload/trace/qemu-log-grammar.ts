@@ -1,4 +1,6 @@
 /**
+ * The QEMU log's grammar.
+ *
  * The QEMU log's grammar: the line patterns of each -d item QEMU prints, and how a translated
  * block's last instruction decides whether leaving it is a taken branch (qemu-reader.ts reads
  * the log with these).

@@ -1,4 +1,6 @@
 /**
+ * One real program's task as the simulator's events.
+ *
  * One real program's task as the simulator's events: its trace read in order and expanded,
  * deterministically (the CPU that runs the task and every oracle stream that follows it
  * expand it alike, each from its own copy of the file):
