@@ -6,9 +6,9 @@ import { Sink, type RingFinal } from '../src/consumers/sink.js';
 import type { WorkerData } from '../src/run/shared-state.js';
 import { useGateTable } from '../src/workload/gate-table.js';
 
-const { state, dumpDir } = workerData as WorkerData;
+const { state, dumpDir, sinkConsumers } = workerData as WorkerData;
 if (state.gates) useGateTable(state.cfg, state.gates);
-const sink = new Sink(state.cfg, memFor(state.cfg, state.ctl, state.cfg.cpus + 1), state.layout, state.cons, dumpDir);
+const sink = new Sink(state.cfg, memFor(state.cfg, state.ctl, state.cfg.cpus + 1), state.layout, state.cons, dumpDir, sinkConsumers);
 
 serve({
   run: () => sink.run(),

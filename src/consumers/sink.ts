@@ -28,6 +28,7 @@ export class Sink {
   private readonly checkers: (StreamChecker | null)[];
   private readonly dumps: (DumpWriter | null)[];
   private readonly freeSeq: number[];
+  private readonly owns: boolean[];
   private finishing = false;
   private ringsDumped = false;
   recordsIn = 0;
@@ -38,10 +39,13 @@ export class Sink {
     private readonly layout: Layout,
     private readonly cons: SharedArrayBuffer,
     dumpDir: string | undefined,
+    /** The consumers this sink owns (sink-parts.ts); the others are another sink's. */
+    owned: readonly number[] = cfg.consumers.map((_, k) => k),
   ) {
     this.regions = consumerRegions(cfg).regions;
-    this.checkers = cfg.consumers.map((s) => (cfg.check && s.mode === 'continuous' ? new StreamChecker(cfg, s) : null));
-    this.dumps = cfg.consumers.map((s) => (dumpDir ? new DumpWriter(dumpDir, s.id) : null));
+    this.owns = cfg.consumers.map((_, k) => owned.includes(k));
+    this.checkers = cfg.consumers.map((s, k) => (this.owns[k] && cfg.check && s.mode === 'continuous' ? new StreamChecker(cfg, s) : null));
+    this.dumps = cfg.consumers.map((s, k) => (this.owns[k] && dumpDir ? new DumpWriter(dumpDir, s.id) : null));
     this.freeSeq = cfg.consumers.map(() => 0);
   }
 
@@ -50,7 +54,7 @@ export class Sink {
     let n = 0;
     const mem = this.mem;
     this.cfg.consumers.forEach((spec, k) => {
-      if (spec.mode !== 'continuous') return;
+      if (spec.mode !== 'continuous' || !this.owns[k]) return;
       const region = this.regions[k]!;
       const full = runSync(mem.load(consWord(this.layout, k, CONS_FULL_SEQ)));
       while (this.freeSeq[k]! < full) {
@@ -92,6 +96,7 @@ export class Sink {
     this.poll();
     this.closeDump(rings);
     return this.cfg.consumers.map((spec, k) => {
+      if (!this.owns[k]) return null;
       if (spec.mode === 'continuous') return this.checkers[k]?.finish() ?? null;
       const r = rings[k]!;
       return this.cfg.check ? checkRing(this.cfg, spec, this.ring(k), r.entries, r.overwritten, r.lostTotal) : null;

@@ -13,8 +13,8 @@ import type { CpuResult } from '../frontend/cpu-result.js';
 import { CPU_STAT_BRANCHES, CPU_STAT_STRIDE } from '../mem/layout.js';
 import type { PendingLoss } from '../model/hw-record.js';
 import type { CoordinatorResult } from '../backend/coordinator.js';
-import type { CheckResult } from '../oracle/checker.js';
-import type { RingFinal } from '../consumers/sink.js';
+import { sinkParts } from '../consumers/sink-parts.js';
+import { sinkSet, type SinkApi, type SinkSet } from './sink-set.js';
 import { discardDump, ringFinals, writeDescriptions, writeTimeline } from './run-outputs.js';
 import { connect } from './control-plane.js';
 import type { SharedState, WorkerData } from './shared-state.js';
@@ -26,7 +26,6 @@ import type { RunOptions } from './run-options.js';
 
 interface CpuApi { run(): CpuResult[] }
 interface CoordApi { init(): Promise<void>; run(): Promise<void>; finish(p: PendingLoss[][]): Promise<CoordinatorResult> }
-interface SinkApi { run(): Promise<void>; finish(r: (RingFinal | null)[]): (CheckResult | null)[]; closeDump(r: (RingFinal | null)[]): number[] | null }
 
 const WORKERS = new URL('../../workers/', import.meta.url);
 /**
@@ -45,7 +44,7 @@ export class Runner {
   private readonly workers: { w: Worker; exited: Promise<void> }[] = [];
   private readonly t0 = Date.now();
   private coord!: ReturnType<typeof connect<CoordApi>>;
-  private sink!: ReturnType<typeof connect<SinkApi>>;
+  private sink!: SinkSet;
   private finishCall: Promise<CoordinatorResult> | undefined;
   private readonly cpuRuns: Promise<void>[] = [];
   /**
@@ -145,10 +144,11 @@ export class Runner {
   private async drive(): Promise<RunResult | undefined> {
     const cfg = this.cfg;
     const coordW = this.spawn('coordinator.js', 'coordinator', { state: this.state, design: cfg.design });
-    const sinkW = this.spawn('sink.js', 'sink', { state: this.state, dumpDir: this.opts.dumpDir });
-    if (!coordW || !sinkW) return undefined;
+    const parts = sinkParts(cfg);
+    const sinkWs = parts.map((sinkConsumers, s) => this.spawn('sink.js', s === 0 ? 'sink' : `sink ${s + 1}`, { state: this.state, dumpDir: this.opts.dumpDir, sinkConsumers }));
+    if (!coordW || sinkWs.some((w) => !w)) return undefined;
     this.coord = connect<CoordApi>(coordW);
-    this.sink = connect<SinkApi>(sinkW);
+    this.sink = sinkSet(sinkWs.map((w) => connect<SinkApi>(w!)), parts, cfg.consumers.length);
     if ((await this.call('coordinator', this.coord.init())) === FAILED) return undefined;
     this.coordInitDone = true;
     if (this.stopping) return undefined;

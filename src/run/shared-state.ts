@@ -22,4 +22,6 @@ export interface WorkerData {
   cpus?: number[];
   design?: string;
   dumpDir?: string;
+  /** A sink worker: the consumers it owns (consumers/sink-parts.ts). */
+  sinkConsumers?: number[];
 }
