@@ -14,7 +14,7 @@ import { G_CPUS_DONE, G_DOORBELL, MAIL_WORDS, makeLayout, type Layout, CPU_BASE,
 import { clockBytes } from '../mem/clock-words.js';
 import { DesignError } from '../model/errors.js';
 import type { Op } from '../mem/shared-mem.js';
-import { Coordinator } from '../backend/coordinator.js';
+import { ExploreCoordinator as Coordinator } from './explore-coordinator.js';
 import { CpuCore, CPU_STAT_STRIDE, type CpuResult } from '../frontend/cpu-core.js';
 import { CpuWorkload, newChunk } from '../workload/generator.js';
 import type { SwapDesign, Step } from '../designs/design.js';

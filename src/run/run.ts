@@ -21,7 +21,7 @@ import { clockBytes } from '../mem/clock-words.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import type { ConsumerCounters } from '../consumers/writers.js';
 import { CPU_STAT_BRANCHES, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STARTED, CPU_STAT_STRIDE, type CpuResult, type PendingLoss } from '../frontend/cpu-core.js';
-import type { CoordinatorResult } from '../backend/coordinator.js';
+import type { CoordinatorResult } from '../backend/coordinator-result.js';
 import { discardDump, ringFinals, writeDescriptions, writeTimeline } from './run-outputs.js';
 import { prepareTraces } from '../workload/trace-setup.js';
 import type { CheckResult } from '../oracle/checker.js';
