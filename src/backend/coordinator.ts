@@ -64,9 +64,11 @@ export class Coordinator implements DesignContext, ModelHost {
   protected readonly deferred: DeferredQueue;
   private readonly flushes: FlushService;
   private readonly dsArea: DsArea;
+  /** Per CPU: PMIs serviced, flushes serviced, buffers installed. */
   private readonly acked: number[];
   private readonly flushAcked: number[];
   private readonly swaps: number[];
+  /** Service latencies (crossing to re-armed) and interrupt times, ns. */
   private readonly latencyNs: number[] = [];
   private readonly interruptNs: number[] = [];
   private finishing = false;
@@ -121,9 +123,8 @@ export class Coordinator implements DesignContext, ModelHost {
         else if (w instanceof RingWriter) w.clock = this.drains.clock;
       }
     }
-    const fail = (e: unknown): void => { this.failure = e; };
     this.copies = new Copies(cfg, new Uint32Array(bufs), layout.slotWords, copier, ids, this.drains, this.timeline);
-    this.deferred = new DeferredQueue(cfg.cpus, mem, this.copies, this.drains, fail);
+    this.deferred = new DeferredQueue(cfg.cpus, mem, this.copies, this.drains, (e) => { this.failure = e; });
     this.flushes = new FlushService(mem, layout, this.model, this.drains, this.splay, this.timeline, this.deferred, pacing);
     this.acked = new Array(cfg.cpus).fill(0);
     this.flushAcked = new Array(cfg.cpus).fill(0);
@@ -133,18 +134,12 @@ export class Coordinator implements DesignContext, ModelHost {
       host: this, acked: this.acked, swaps: this.swaps, latencyNs: this.latencyNs,
     });
     this.ds = this.dsArea.ops;
-    this.words = {
-      poolHead: G_POOL_HEAD,
-      poolLink: (id: number) => layout.poolBase + id,
-      pmiAck: (cpu: number) => cpuWord(ids.cpu('ctx.ds', cpu), PMI_ACK),
-    };
+    this.words = { poolHead: G_POOL_HEAD, poolLink: (id: number) => layout.poolBase + id, pmiAck: (cpu: number) => cpuWord(ids.cpu('ctx.ds', cpu), PMI_ACK) };
   }
 
   // ---- the design's context (DesignContext) ----
 
-  holdCpu(cpu: number): void {
-    this.held.hold(cpu);
-  }
+  holdCpu(cpu: number): void { this.held.hold(cpu); }
 
   drain(cpu: number, buffer: number, count: number): Step {
     this.ids.cpu('ctx.drain', cpu);
@@ -197,17 +192,13 @@ export class Coordinator implements DesignContext, ModelHost {
     yield* this.flushes.release(cpu);
   }
 
-  takeHeld(cpu: number): boolean {
-    return this.held.take(cpu);
-  }
+  takeHeld(cpu: number): boolean { return this.held.take(cpu); }
 
   copyOut(cpu: number, buffer: number, count: number): Promise<number> | number {
     return this.copies.out(cpu, buffer, count, (e) => this.model!.fail(e));
   }
 
-  copyBytes(cpu: number, count: number): number {
-    return this.copies.bytes(cpu, count);
-  }
+  copyBytes(cpu: number, count: number): number { return this.copies.bytes(cpu, count); }
 
   span(track: number, name: string, start: number, end: number, args?: Record<string, unknown>): void {
     if (!this.timeline) return;
