@@ -1,6 +1,6 @@
 /**
- * What the coordinator reports at the end of a run: its counts, latency quantiles and
- * timeline tracks.
+ * What the coordinator reports at the end of a run. Its counts, latency quantiles and
+ * timeline tracks, assembled once the last drain is done.
  */
 import type { ConsumerCounters, ConsumerWriter } from '../consumers/writers.js';
 import type { TimelineLog, TraceEvent } from '../model/timeline.js';

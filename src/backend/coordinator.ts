@@ -1,5 +1,5 @@
 /**
- * The coordinator (the backend's service loop): services every CPU's overflow interrupts
+ * The coordinator: the backend's service loop. It services every CPU's overflow interrupts
  * through the swap design, runs the deferred work the design queues, services
  * context-switch flushes, and finishes the run with a last drain.
  *

@@ -1,6 +1,6 @@
 /**
- * Copies of a buffer to its CPU's staging buffer (ctx.copy): on the copier pool when there is
- * one, here and now otherwise, with one timeline track per copier thread.
+ * Copies of a buffer to its CPU's staging buffer (ctx.copy). They run on the copier pool when
+ * there is one, here and now otherwise, with one timeline track per copier thread.
  *
  * A copy carries what was already drained of its original (a flush may have drained its
  * prefix while it was installed): draining the staging buffer resumes from there.

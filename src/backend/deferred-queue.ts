@@ -1,5 +1,5 @@
 /**
- * The host clock's deferred work (ctx.defer): one queue per CPU, run in order, each item a
+ * The host clock's deferred work (ctx.defer). One queue per CPU, run in order, each item a
  * step that may wait for a copier.
  *
  * A CPU's buffers are drained in the order they were filled, so its items run strictly one

@@ -1,5 +1,5 @@
 /**
- * Checks of the ids and counts a design hands the coordinator: an out-of-range id must not
+ * Checks of the ids and counts a design hands the coordinator. An out-of-range id must not
  * reach another CPU's words or another buffer (the guard names the design).
  */
 import type { SimConfig } from '../model/config.js';

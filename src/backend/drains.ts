@@ -1,6 +1,6 @@
 /**
- * Drain bookkeeping: how much of each buffer has reached the consumers, and the drain itself
- * (filter and splay into the consumers), on either clock.
+ * Drain bookkeeping and the drain itself. It keeps how much of each buffer has reached the
+ * consumers, and drains (filter and splay into the consumers) on either clock.
  *
  * A buffer may be drained in parts (a flush drains an installed buffer's published prefix,
  * the rest follows once it is swapped out), so every drain resumes where the last one

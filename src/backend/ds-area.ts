@@ -1,6 +1,6 @@
 /**
- * The coordinator's side of the DS areas: programming a CPU's DS area with an empty buffer,
- * and the ds operations a design is given (ctx.ds), each id checked.
+ * The coordinator's side of the DS areas. It programs a CPU's DS area with an empty buffer,
+ * and gives a design its ds operations (ctx.ds), each id checked.
  *
  * Who owns which DS word when, and why DS_ENABLED = 1 is the last store, is the DS ownership
  * rule in src/mem/layout.ts.

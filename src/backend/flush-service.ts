@@ -1,5 +1,5 @@
 /**
- * The context-switch flush: everything a CPU recorded for a thread so far reaches the
+ * The context-switch flush. Everything a CPU recorded for a thread so far reaches the
  * consumers, and the thread may then run elsewhere.
  *
  * The handshake (FLUSH_REQ, the mailbox, released[tid], FLUSH_ACK) is written once, in

@@ -1,6 +1,7 @@
 /**
- * What a CPU hands the coordinator in words besides its DS area: the losses in its mailbox
- * (at a flush, or leaving circular mode) and, leaving circular mode, where its buffer wrapped.
+ * What a CPU hands the coordinator in words besides its DS area. That is the losses in its
+ * mailbox (at a flush, or leaving circular mode) and, leaving circular mode, where its buffer
+ * wrapped.
  *
  * Who writes these words and when is in src/mem/layout.ts; they are read while the CPU
  * waits for its answer, which is why designs must read them in the interrupt.

@@ -1,5 +1,5 @@
 /**
- * Interrupts a design holds past onOverflow (ctx.holdCpu): the CPU stays stalled until the
+ * Interrupts a design holds past onOverflow (ctx.holdCpu). The CPU stays stalled until the
  * design acknowledges it itself (ds.ack), typically from deferred work.
  */
 export class HeldInterrupts {

@@ -1,5 +1,5 @@
 /**
- * How the coordinator's steps meet the other actors: in threads mode (the default here) a
+ * How the coordinator's steps meet the other actors. In threads mode (the default here) a
  * drain is one step and deferred work runs on the coordinator between interrupts; the
  * explorer, which interleaves every actor operation by operation, supplies its own pacing
  * (src/explore/explore-coordinator.ts).

@@ -1,6 +1,6 @@
 /**
- * The coordinator as actors of the explorer: its service loop, its work queue (a kworker)
- * and, under the modelled clock, its model loop, each an actor whose shared-memory
+ * The coordinator as actors of the explorer. Its service loop, its work queue (a kworker)
+ * and, under the modelled clock, its model loop are each an actor whose shared-memory
  * operations the explorer interleaves with the CPUs'.
  *
  * The core (src/backend/coordinator.ts) exposes the steps; this class adds the actor forms and

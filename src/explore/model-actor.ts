@@ -1,6 +1,6 @@
 /**
- * The modelled clock's loop as an actor of the explorer: the same steps as ModelLoop.run,
- * each shared-memory operation of its own an operation the explorer may interleave.
+ * The modelled clock's loop as an actor of the explorer. It takes the same steps as
+ * ModelLoop.run, each shared-memory operation of its own one the explorer may interleave.
  *
  * There is no host copier under the explorer, so no event waits for the host; and the loop's
  * notifies are performed here as operations (ModelLoop's notifiesAsOps), so the explorer

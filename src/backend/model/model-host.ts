@@ -1,6 +1,6 @@
 /**
- * What the model loop needs from the coordinator that runs it: the steps it times, the
- * design's held interrupts, host copies, and the timeline.
+ * What the model loop needs from the coordinator that runs it. That is the steps it times,
+ * the design's held interrupts, host copies, and the timeline.
  */
 import type { Step } from '../../designs/design.js';
 

@@ -1,6 +1,6 @@
 /**
- * The coordinator under the modelled clock: a conservative discrete-event loop (the rule is
- * in src/mem/clock-words.ts). It turns the CPUs' timed requests into events (requests.ts),
+ * The coordinator under the modelled clock: a conservative discrete-event loop. (The rule is
+ * in src/mem/clock-words.ts.) It turns the CPUs' timed requests into events (requests.ts),
  * runs overflow handlers, flushes and deferred work as processes with modelled clocks, parks
  * the CPUs' waits (waits.ts), and answers each request at the modelled time its CPU resumes.
  *

@@ -1,6 +1,6 @@
 /**
- * Processes under the modelled clock: a protocol step (a generator) run at its own modelled
- * clock, from event to event, yielding only where modelled time passes.
+ * Processes under the modelled clock. A process is a protocol step (a generator) run at its
+ * own modelled clock, from event to event, yielding only where modelled time passes.
  *
  * Why a step's other operations are performed at once is said in model-loop.ts (one modelled
  * instant between two yields).

@@ -1,6 +1,6 @@
 /**
- * The CPUs' timed requests as the model loop sees them: which it has seen, which still wait
- * for an answer, the horizon they allow, and the answer itself.
+ * The CPUs' timed requests as the model loop sees them. It keeps which it has seen and which
+ * still wait for an answer, computes the horizon they allow, and gives the answer itself.
  *
  * The words and the rule that orders them are in src/mem/clock-words.ts (requests before
  * SAFE, SAFE owned by the coordinator while a request is outstanding) and src/mem/layout.ts

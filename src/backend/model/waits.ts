@@ -1,5 +1,5 @@
 /**
- * CPUs parked in a timed wait under the modelled clock: for tracing to come back on
+ * CPUs parked in a timed wait under the modelled clock. They wait for tracing to come back on
  * (WAIT_RUN, WAIT_ENABLE) or for a thread's release by the CPU it last ran on (WAIT_RELEASE).
  *
  * What each wait means and why a CPU may ask for it is in src/mem/clock-words.ts; the
