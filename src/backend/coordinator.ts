@@ -169,8 +169,8 @@ export class Coordinator implements DesignContext, ModelHost {
       || (c.kind.startsWith('cpu') ? c.target !== cpu : c.target !== tid));
   }
 
-  circularExit(cpu: number): Step<CircularExit> {
-    return readCircularExit(this.mem, this.layout, cpu, this.cfg.cpuBuffers[cpu]!.records);
+  *circularExit(cpu: number): Step<CircularExit> {
+    return yield* readCircularExit(this.mem, this.layout, cpu, this.cfg.cpuBuffers[cpu]!.records);
   }
 
   drainCircular(cpu: number, buffer: number, exit: CircularExit): Step {
