@@ -17,7 +17,7 @@ import { wordNamer } from '../mem/word-names.js';
 import { clockBytes } from '../mem/clock-words.js';
 import { DesignError } from '../model/errors.js';
 import type { Op } from '../mem/shared-mem.js';
-import { Coordinator } from '../backend/coordinator.js';
+import { ExploreCoordinator } from './explore-coordinator.js';
 import { CpuCore } from '../frontend/cpu-core.js';
 import type { CpuResult } from '../frontend/cpu-result.js';
 import { CpuWorkload } from '../workload/cpu-workload.js';
@@ -114,7 +114,7 @@ export function execute(cfg: SimConfig, design: SwapDesign, scheduler: Scheduler
   const writers: ConsumerWriter[] = cfg.consumers.map((spec, i) =>
     spec.mode === 'ring' ? new RingWriter(spec, i, cons, regions[i]!) : new CaptureWriter(spec, i),
   );
-  const coord = new Coordinator(cfg, mem, layout, bufs, cons, stats, design, null, { writers, inlineDeferred: false, ...(clockSab ? { clock: clockSab } : {}) });
+  const coord = new ExploreCoordinator(cfg, mem, layout, bufs, cons, stats, design, null, { writers, ...(clockSab ? { clock: clockSab } : {}) });
   runDirect(words, coord.initSteps());
 
   const cpuResults: CpuResult[] = [];
@@ -245,7 +245,7 @@ function record(trace: TraceStep[], keep: number, s: TraceStep): void {
 /** After a complete execution: the last drain, then every consumer against the oracle. */
 function checkExecution(
   cfg: SimConfig,
-  coord: Coordinator,
+  coord: ExploreCoordinator,
   writers: ConsumerWriter[],
   cpuResults: CpuResult[],
   cons: SharedArrayBuffer,
@@ -262,7 +262,7 @@ function checkExecution(
 
 function checkConsumers(
   cfg: SimConfig,
-  res: ReturnType<Coordinator['finalize']>,
+  res: ReturnType<ExploreCoordinator['finalize']>,
   writers: ConsumerWriter[],
   cons: SharedArrayBuffer,
   regions: ReturnType<typeof consumerRegions>['regions'],

@@ -5,7 +5,7 @@
 import type { SimConfig } from '../model/config.js';
 import type { ConsumerCounters } from '../consumers/consumer-writer.js';
 import type { CpuResult } from '../frontend/cpu-result.js';
-import type { CoordinatorResult } from '../backend/coordinator.js';
+import type { CoordinatorResult } from '../backend/coordinator-result.js';
 import type { CheckResult } from '../oracle/checker.js';
 import type { ThreadStall } from '../workload/thread-gates.js';
 import { identityHolds, violationCount, zeroViolations, type ConsumerReport, type CpuReport, type RunResult, type ThreadReport } from './result.js';

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { SimConfig } from '../model/config.js';
 import { timelineFile } from '../model/timeline.js';
 import type { CpuResult } from '../frontend/cpu-result.js';
-import { COPIER_TID_BASE, type CoordinatorResult } from '../backend/coordinator.js';
+import { COPIER_TID_BASE } from '../backend/copies.js';
+import type { CoordinatorResult } from '../backend/coordinator-result.js';
 import type { RingFinal } from '../consumers/sink.js';
 import { sumLost, type RunResult } from './result.js';
 

@@ -12,7 +12,7 @@ import { FLUSH_ACK, G_COORD_BELL, G_DOORBELL, G_SINK_BELL, G_STOP, PMI_ACK, WAIT
 import type { CpuResult } from '../frontend/cpu-result.js';
 import { CPU_STAT_BRANCHES, CPU_STAT_STRIDE } from '../mem/layout.js';
 import type { PendingLoss } from '../model/hw-record.js';
-import type { CoordinatorResult } from '../backend/coordinator.js';
+import type { CoordinatorResult } from '../backend/coordinator-result.js';
 import { sinkParts } from '../consumers/sink-parts.js';
 import { sinkSet, type SinkApi, type SinkSet } from './sink-set.js';
 import { discardDump, ringFinals, writeDescriptions, writeTimeline } from './run-outputs.js';

@@ -1,5 +1,5 @@
 /**
- * Memory bandwidth for copies under the modelled clock: copies in flight at the same time
+ * Memory bandwidth for copies under the modelled clock. Copies in flight at the same time
  * share it equally (processor sharing), so a copy's end moves later whenever another one
  * starts before it ends. One pending event marks the next end; a start or an end replaces it.
  */

@@ -1,5 +1,5 @@
 /**
- * The modelled clock's event queue (a binary heap): events ordered by (time, kind, cpu, seq),
+ * The modelled clock's event queue (a binary heap). Events are ordered by (time, kind, cpu, seq),
  * a total order that never depends on when an event was inserted, so the coordinator
  * processes them in the same order on every run whatever the host did.
  */

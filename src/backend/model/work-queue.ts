@@ -1,5 +1,5 @@
 /**
- * The work queue under the modelled clock (schedule_work): deferred items become ready after
+ * The work queue under the modelled clock (schedule_work). Deferred items become ready after
  * a seeded latency, run on `copiers` kworkers, each busy for its item's modelled time, and in
  * order per CPU (a CPU's buffers are drained in the order they were filled). A free kworker
  * takes the ready item that became ready first (ties: lower CPU, then queue order).
