@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../dist/src/model/resolve-config.js';
 import type { ConsumerSpec } from '../dist/src/model/config.js';
-import { ExpectedStream } from '../dist/src/oracle/expected.js';
-import { StreamChecker } from '../dist/src/oracle/checker.js';
+import { ExpectedStream, expectedTail } from '../dist/src/oracle/expected.js';
+import { StreamChecker, checkRing } from '../dist/src/oracle/checker.js';
 import { Flags, LossCause, PSEUDO_HI, PseudoPc } from '../dist/src/model/constants.js';
 
 const cfg = resolveConfig({ cpus: 2, branches: 3_000, workload: { threads: 3, timesliceBranches: 500, syscallRate: 40 } });
@@ -60,5 +60,24 @@ describe('checker', () => {
     expect(check(user1, leak).violations.kernelAddressLeaks).toBe(1);
     const other = expectedRecords({ ...user1, target: 2 });
     expect(check(user1, [...u.slice(0, 10), other[3]!, ...u.slice(10)]).violations.foreignThread).toBe(1);
+  });
+
+  it('a ring is checked against the end of its stream, read in one pass (expectedTail)', () => {
+    for (const keep of [0, 1, 7, 499, exp.length - 1, exp.length, exp.length + 10]) {
+      const { total, tail } = expectedTail(cfg, cpuAll, keep);
+      expect(total).toBe(exp.length);
+      const want = exp.slice(Math.max(0, exp.length - keep));
+      expect(tail.length).toBe(want.length);
+      expect([...tail.words.subarray(0, tail.length * 6)]).toEqual(want.flat());
+    }
+    // A ring of 64 holding the stream's last 64 records, then a doctored one: a duplicate.
+    const ringSpec: ConsumerSpec = { ...cpuAll, mode: 'ring', size: 64 };
+    const last = exp.slice(-64);
+    const clean = checkRing(cfg, ringSpec, new Uint32Array(last.flat()), 64, exp.length - 64, 0);
+    expect(clean.matched).toBe(64);
+    expect(Object.values(clean.violations).every((v) => v === 0)).toBe(true);
+    const dup = [...last.slice(0, 10), last[5]!, ...last.slice(11)];
+    const bad = checkRing(cfg, ringSpec, new Uint32Array(dup.flat()), 64, exp.length - 64, 0);
+    expect(bad.violations.duplicates + bad.violations.reordered + bad.violations.silentLoss).toBeGreaterThan(0);
   });
 });

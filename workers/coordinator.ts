@@ -21,18 +21,22 @@ const { state, design } = workerData as WorkerData;
 let coord: Coordinator | undefined;
 let pool: Piscina | undefined;
 
+/**
+ * The copier pool, started at the first copy: most designs never copy (they swap buffers),
+ * and a thread that loads its modules for nothing slows every run's start.
+ */
 function copierPool(): Copier {
-  pool = new Piscina({
-    filename: new URL('./copier.js', import.meta.url).href,
-    minThreads: 1,
-    // Under the modelled clock the kworkers are modelled (model-loop.ts): a few host threads do the copies.
-    maxThreads: state.cfg.clock === 'model' ? Math.min(4, state.cfg.copiers) : state.cfg.copiers,
-    idleTimeout: 60_000,
-  });
   const slotWords = state.layout.slotWords;
   return async (from, to, count, recordWords) => {
+    pool ??= new Piscina({
+      filename: new URL('./copier.js', import.meta.url).href,
+      minThreads: 1,
+      // Under the modelled clock the kworkers are modelled (model-loop.ts): a few host threads do the copies.
+      maxThreads: state.cfg.clock === 'model' ? Math.min(4, state.cfg.copiers) : state.cfg.copiers,
+      idleTimeout: 60_000,
+    });
     const task: CopyTask = { bufs: state.bufs, slotWords, from, to, count, recordWords };
-    return (await pool!.run(task)) as CopyDone;
+    return (await pool.run(task)) as CopyDone;
   };
 }
 

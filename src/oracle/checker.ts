@@ -15,7 +15,7 @@
 import type { ConsumerSpec, SimConfig } from '../model/config.js';
 import { Flags, OVERWRITTEN_CAUSE, PSEUDO_HI, isKernelHi, lossCauseName } from '../model/constants.js';
 import { RECORD_WORDS } from '../model/hw-record.js';
-import { ExpectedStream } from './expected.js';
+import { ExpectedStream, HeldStream, expectedTail, type ExpectedSource } from './expected.js';
 
 export interface Violations {
   silentLoss: number;
@@ -37,6 +37,8 @@ export interface CheckResult {
 
 const LOOKAHEAD = 1 << 15;
 const HISTORY = 1 << 12;
+/** Expected records a ring check holds at most (24 B each) rather than walk its stream twice. */
+const HELD_MAX = 1 << 22;
 
 /** Whether the record at word `e` of `x` is (fLo, fHi, tLo, tHi, flLo, flHi), bit for bit. */
 function sameRecord(x: Uint32Array, e: number, fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): boolean {
@@ -44,7 +46,7 @@ function sameRecord(x: Uint32Array, e: number, fLo: number, fHi: number, tLo: nu
 }
 
 export class StreamChecker {
-  private readonly exp: ExpectedStream;
+  private readonly exp: ExpectedSource;
   // Expected records in a window [0, tail) of `win`: those before `head` were consumed
   // (kept as history, with what happened to each in `state`), [head, tail) is lookahead.
   private win = new Uint32Array(1024 * RECORD_WORDS);
@@ -57,8 +59,9 @@ export class StreamChecker {
   readonly violations: Violations = { silentLoss: 0, duplicates: 0, reordered: 0, torn: 0, kernelAddressLeaks: 0, foreignThread: 0 };
   private readonly userOnly: boolean;
 
-  constructor(cfg: SimConfig, readonly spec: ConsumerSpec) {
-    this.exp = new ExpectedStream(cfg, spec);
+  /** `source`: the expected records, if not the consumer's whole stream (a ring's tail). */
+  constructor(cfg: SimConfig, readonly spec: ConsumerSpec, source?: ExpectedSource) {
+    this.exp = source ?? new ExpectedStream(cfg, spec);
     this.userOnly = spec.kind === 'thread-user';
     this.perThread = spec.kind.startsWith('thread');
   }
@@ -237,10 +240,22 @@ export function checkRing(
       else lostInRing += c;
     } else tailLen++;
   }
-  const total = ExpectedStream.count(cfg, spec);
-  const checker = new StreamChecker(cfg, spec);
+  // One pass over the expected stream keeps its length and its end: the tail and, before it,
+  // the checker's history (records skipped before the tail, which a stray delivery may match).
+  let total: number;
+  let checker: StreamChecker;
+  if (tailLen + HISTORY <= HELD_MAX) {
+    const end = expectedTail(cfg, spec, tailLen + HISTORY);
+    total = end.total;
+    checker = new StreamChecker(cfg, spec, new HeldStream(end.tail));
+    checker.skipPrefix(end.tail.length - Math.min(tailLen, total));
+  } else {
+    // A tail too long to hold (markers counting millions of records): count, then walk again.
+    total = ExpectedStream.count(cfg, spec);
+    checker = new StreamChecker(cfg, spec);
+    checker.skipPrefix(Math.max(0, total - tailLen));
+  }
   const prefix = Math.max(0, total - tailLen);
-  checker.skipPrefix(prefix);
   checker.feed(ordered, 0, n);
   const res = checker.finish();
   // The prefix must be exactly what was overwritten plus what was lost before the tail.

@@ -8,9 +8,20 @@ import { EventChunk } from '../workload/events.js';
 import { epochCount, generateEpoch } from '../workload/generator.js';
 import { Schedule } from '../workload/schedule.js';
 import { applyView, RecordList } from './views.js';
+import { RECORD_WORDS } from '../model/hw-record.js';
 import { TraceWorkload } from '../workload/trace-workload.js';
 
-export class ExpectedStream {
+/** Where a checker reads its expected records from: a batch at a time, from `pos`. */
+export interface ExpectedSource {
+  /** Make sure a record is available at `pos`; false at the end of the stream. */
+  ensure(): boolean;
+  readonly batch: RecordList;
+  pos: number;
+  /** Records served so far, the current batch included. */
+  readonly produced: number;
+}
+
+export class ExpectedStream implements ExpectedSource {
   private readonly schedule: Schedule;
   private readonly chunk: EventChunk;
   private readonly epochs: number;
@@ -91,4 +102,46 @@ export class ExpectedStream {
     }
     return n;
   }
+}
+
+/** Records held in memory, served as one batch (the tail of a stream: expectedTail()). */
+export class HeldStream implements ExpectedSource {
+  pos = 0;
+  readonly produced: number;
+  constructor(readonly batch: RecordList) {
+    this.produced = batch.length;
+  }
+
+  ensure(): boolean {
+    return this.pos < this.batch.length;
+  }
+}
+
+/**
+ * A consumer's whole expected stream in one pass, keeping only its last `keep` records: its
+ * length, and those records in order. (A ring is checked against the end of its stream.)
+ */
+export function expectedTail(cfg: SimConfig, spec: ConsumerSpec, keep: number): { total: number; tail: RecordList } {
+  const s = new ExpectedStream(cfg, spec);
+  const W = RECORD_WORDS;
+  const ring = new Uint32Array(Math.max(1, keep) * W);
+  let total = 0;
+  while (s.ensure()) {
+    const b = s.batch;
+    // Only the batch's last `keep` records can be in the tail.
+    const from = keep > 0 ? Math.max(s.pos, b.length - keep) : b.length;
+    for (let i = from; i < b.length; i++) {
+      const at = ((total + i - s.pos) % keep) * W;
+      ring.set(b.words.subarray(i * W, i * W + W), at);
+    }
+    total += b.length - s.pos;
+    s.pos = b.length;
+  }
+  const n = Math.min(total, keep);
+  const tail = new RecordList(Math.max(1, n));
+  for (let k = total - n; k < total; k++) {
+    const o = (k % keep) * W;
+    tail.push(ring[o]!, ring[o + 1]!, ring[o + 2]!, ring[o + 3]!, ring[o + 4]!, ring[o + 5]!);
+  }
+  return { total, tail };
 }
