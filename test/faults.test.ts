@@ -31,8 +31,16 @@ interface Case {
 
 const CASES: Case[] = [
   {
+    // Under the modelled clock the two CPUs share one worker by default (cpusPerWorker).
     name: 'a CPU worker that throws',
     args: LONG,
+    env: { BTSIM_TEST_FAULT_CPU: '1:30000' },
+    actor: 'cpus 0-1',
+    says: ['cpus 0-1 failed', 'injected fault'],
+  },
+  {
+    name: 'a CPU worker that throws, one worker per CPU',
+    args: [...LONG, '--config', './test/fixtures/one-cpu-per-worker.json'],
     env: { BTSIM_TEST_FAULT_CPU: '1:30000' },
     actor: 'cpu1',
     says: ['cpu1 failed', 'injected fault'],
@@ -113,7 +121,10 @@ describe('a fault ends the CLI run: exit 1, one line naming the actor, partial J
       expect(stopMs).toBeLessThan(STOP_BOUND_MS);
 
       const { spawned, exited } = spawnLog(log);
-      expect(spawned.sort()).toEqual(['coordinator', 'cpu0', 'cpu1', 'sink']); // unchecked: one sink (sink-parts.ts)
+      // Unchecked: one sink (sink-parts.ts); the CPUs share a worker unless the case says otherwise.
+      const oneEach = c.args.includes('./test/fixtures/one-cpu-per-worker.json') || c.args.join(' ').includes('--clock host');
+      const cpuWorkers = oneEach ? ['cpu0', 'cpu1'] : ['cpus 0-1'];
+      expect(spawned.sort()).toEqual(['coordinator', ...cpuWorkers, 'sink'].sort());
       expect(exited.sort()).toEqual(spawned);
     });
   }
@@ -128,7 +139,7 @@ describe('Ctrl-C', () => {
       onStart: (child) => {
         // Interrupt once the CPUs have been running a moment.
         const poll = setInterval(() => {
-          if (spawnLog(log).spawned.includes('cpu1')) {
+          if (spawnLog(log).spawned.includes('cpus 0-1')) {
             clearInterval(poll);
             setTimeout(() => {
               sentAt = Date.now();
@@ -151,7 +162,7 @@ describe('Ctrl-C', () => {
     console.log(`SIGINT: ${stopMs} ms from the signal to exit`);
     expect(stopMs).toBeLessThan(STOP_BOUND_MS);
     const { spawned, exited } = spawnLog(log);
-    expect(spawned).toHaveLength(4);
+    expect(spawned).toHaveLength(3); // coordinator, sink, one worker for both CPUs
     expect(exited.sort()).toEqual(spawned.sort());
   });
 });
@@ -174,7 +185,7 @@ describe('the library API stops the same way, without process.exit', () => {
     expect(partial.complete).toBe(false);
     expect(partial.totals.branches).toBeGreaterThan(0);
     const { spawned, exited } = spawnLog(log);
-    expect(spawned).toHaveLength(4);
+    expect(spawned).toHaveLength(3); // coordinator, sink, one worker for both CPUs
     expect(exited.sort()).toEqual(spawned.sort());
   });
 
@@ -199,7 +210,7 @@ describe('the library API stops the same way, without process.exit', () => {
     expect(r.totals.branches).toBeGreaterThan(100_000);
     expect(stopMs).toBeLessThan(STOP_BOUND_MS);
     const { spawned, exited } = spawnLog(log);
-    expect(spawned).toHaveLength(4);
+    expect(spawned).toHaveLength(3); // coordinator, sink, one worker for both CPUs
     expect(exited.sort()).toEqual(spawned.sort());
   });
 });
