@@ -22,7 +22,7 @@ async function stopped(args: string[], sig: NodeJS.Signals, afterMs: number, fro
     env: { BTSIM_TEST_SPAWN_LOG: log },
     onStart: (child) => {
       const poll = setInterval(() => {
-        if (fromStart || spawnLog(log).spawned.includes('cpu1')) {
+        if (fromStart || spawnLog(log).spawned.some((a) => a.startsWith('cpu'))) {
           clearInterval(poll);
           setTimeout(() => {
             sentAt = Date.now();
