@@ -86,7 +86,10 @@ export class CpuClock {
   publish(t: number): void {
     const s = t === Infinity ? t : Math.max(t, this.promised);
     this.prevSafe = this.lastSafe;
-    this.lastSafe = s;
+    // What the coordinator will read (the word holds whole ns), so that "past T_WAKE" means
+    // the same on both sides: a CPU that thought itself past while the coordinator did not
+    // would never ring for that event again.
+    this.lastSafe = Math.floor(s);
     this.words.setSafe(this.id, s);
   }
 
@@ -101,9 +104,15 @@ export class CpuClock {
   }
 
   wakes(): boolean {
-    const wake = this.words.f64[this.words.at(this.id, T_WAKE)]!;
+    const wake = this.wakeAt();
     return this.prevSafe <= wake && this.lastSafe > wake;
   }
+
+  /** T_WAKE as this CPU's line holds it (read after G_COORD_SLEEP = 1). */
+  wakeAt(): number {
+    return this.words.f64[this.words.at(this.id, T_WAKE)]!;
+  }
+
   /**
    * The SAFE this CPU published last, and the one before. (The coordinator may have stored a
    * later one in an answer since: then a ring may be one too many, never one too few.)
