@@ -20,7 +20,7 @@ export class ConfigError extends BtsimError {
 
 /**
  * A swap design misbehaved: threw, yielded something that is not an operation, used an id out
- * of range, called process.exit, hung. `message` reads after `design "NAME" failed ` (run.ts)
+ * of range, called process.exit, hung. `message` reads after `design "NAME" failed ` (watchdog.ts)
  * or on its own; `design` is the design's name.
  */
 export class DesignError extends BtsimError {

@@ -12,7 +12,7 @@ export interface SharedState {
   clock: SharedArrayBuffer;
   /** Float64 figures for progress and the watchdog (not part of the protocol). */
   stats: SharedArrayBuffer;
-  /** Gated threads' outcomes (schedule.ts gateTable), worked out once for every worker. */
+  /** Gated threads' outcomes (gate-table.ts), worked out once for every worker. */
   gates?: Float64Array;
 }
 
