@@ -160,15 +160,17 @@ export class Splay {
   private drain64(cpu: number, st: CpuSplay, p: number, n: number): void {
     const u = this.u32;
     const i = this.i32;
-    const end = p + n * RECORD_WORDS;
+    // A local: an imported binding is loaded (and checked for initialisation) at every use.
+    const W = RECORD_WORDS;
+    const end = p + n * W;
     while (p < end) {
       let q = p;
       // (ESCAPE is -1 as int32)
-      while (q < end && (i[q] !== -1 || i[q + 1] !== -1)) q += RECORD_WORDS;
+      while (q < end && (i[q] !== -1 || i[q + 1] !== -1)) q += W;
       if (q > p) this.run64(st, p, q);
       if (q < end) {
         this.annotation(cpu, st, u[q + 4]!, u[q + 2]!, u[q + 3]!);
-        q += RECORD_WORDS;
+        q += W;
       }
       p = q;
     }
@@ -177,8 +179,9 @@ export class Splay {
   /** Branch records [p, end) (word offsets), no annotation among them. */
   private run64(st: CpuSplay, p: number, end: number): void {
     const u = this.u32;
+    const W = RECORD_WORDS;
     const full = st.full;
-    for (let k = 0; k < full.length; k++) full[k]!.pushRun(u, p, (end - p) / RECORD_WORDS);
+    for (let k = 0; k < full.length; k++) full[k]!.pushRun(u, p, (end - p) / W);
     const kernel = st.kernel;
     const user = st.user;
     // With no kernel or user view here, the records need no look. (st.kernelKind, which a
@@ -193,11 +196,11 @@ export class Splay {
       const toK = isKernelHi(i[r + 3]!);
       if (fromK === toK) {
         // A run inside the kernel (kernel views) or inside user mode (user views), as it is.
-        let q = r + RECORD_WORDS;
-        if (toK) while (q < end && isKernelHi(i[q + 1]! & i[q + 3]!)) q += RECORD_WORDS;
-        else while (q < end && !isKernelHi(i[q + 1]!) && !isKernelHi(i[q + 3]!)) q += RECORD_WORDS;
+        let q = r + W;
+        if (toK) while (q < end && isKernelHi(i[q + 1]! & i[q + 3]!)) q += W;
+        else while (q < end && !isKernelHi(i[q + 1]!) && !isKernelHi(i[q + 3]!)) q += W;
         const list = toK ? kernel : user;
-        for (let k = 0; k < list.length; k++) list[k]!.pushRun(u, r, (q - r) / RECORD_WORDS);
+        for (let k = 0; k < list.length; k++) list[k]!.pushRun(u, r, (q - r) / W);
         r = q;
         continue;
       }
@@ -216,7 +219,7 @@ export class Splay {
         }
         this.returnToUser(st, tLo, tHi);
       }
-      r += RECORD_WORDS;
+      r += W;
     }
   }
 
