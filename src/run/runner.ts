@@ -149,20 +149,26 @@ export class Runner {
     if (!coordW || sinkWs.some((w) => !w)) return undefined;
     this.coord = connect<CoordApi>(coordW);
     this.sink = sinkSet(sinkWs.map((w) => connect<SinkApi>(w!)), parts, cfg.consumers.length);
+    // The CPU workers load their modules while the coordinator loads the design; they start
+    // executing only once it is ready (run() below).
+    const cpuWorkers: { cpus: number[]; actor: string; api: ReturnType<typeof connect<CpuApi>> }[] = [];
+    for (let first = 0; first < cfg.cpus; first += cfg.cpusPerWorker) {
+      const cpus = Array.from({ length: Math.min(cfg.cpusPerWorker, cfg.cpus - first) }, (_, k) => first + k);
+      const actor = cpus.length === 1 ? `cpu${first}` : `cpus ${first}-${cpus.at(-1)}`;
+      const w = this.spawn('cpu.js', actor, { state: this.state, cpus }, cpus);
+      if (!w) return undefined;
+      const api = connect<CpuApi>(w);
+      this.cpuApis.push(api);
+      cpuWorkers.push({ cpus, actor, api });
+    }
     if ((await this.call('coordinator', this.coord.init())) === FAILED) return undefined;
     this.coordInitDone = true;
     if (this.stopping) return undefined;
     this.watchdog.enter('cpus');
     const sinkRun = this.sink.run().catch((e: unknown) => this.stop({ actor: 'sink', cause: firstLine(e) }));
     const coordRun = this.coord.run().catch((e: unknown) => this.coordinatorFailed(e));
-    for (let first = 0; first < cfg.cpus; first += cfg.cpusPerWorker) {
-      const cpus = Array.from({ length: Math.min(cfg.cpusPerWorker, cfg.cpus - first) }, (_, k) => first + k);
-      const actor = cpus.length === 1 ? `cpu${first}` : `cpus ${first}-${cpus.at(-1)}`;
-      const w = this.spawn('cpu.js', actor, { state: this.state, cpus }, cpus);
-      if (!w) return undefined;
+    for (const { cpus, actor, api } of cpuWorkers) {
       this.watchdog.spawned(cpus);
-      const api = connect<CpuApi>(w);
-      this.cpuApis.push(api);
       this.cpuRuns.push(
         api.run().then(
           (rs) => rs.forEach((r, k) => { this.cpuResults[cpus[k]!] = r; }),
