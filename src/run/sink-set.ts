@@ -6,6 +6,7 @@
  */
 import type { RingFinal } from '../consumers/sink.js';
 import type { CheckResult } from '../oracle/checker.js';
+import type { connect } from './control-plane.js';
 
 /** What a sink worker serves (workers/sink.ts). */
 export interface SinkApi {
@@ -21,9 +22,8 @@ export interface SinkSet {
   closeDump(r: (RingFinal | null)[]): Promise<number[] | null>;
 }
 
-type Remote<T> = { [K in keyof T]: T[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : never };
-
-export function sinkSet(sinks: Remote<SinkApi>[], parts: number[][], consumers: number): SinkSet {
+/** The sinks as the control plane connects them (control-plane.ts connect()). */
+export function sinkSet(sinks: ReturnType<typeof connect<SinkApi>>[], parts: number[][], consumers: number): SinkSet {
   const owner = new Array<number>(consumers).fill(0);
   parts.forEach((p, s) => { for (const k of p) owner[k] = s; });
   const pick = <T>(answers: T[][], none: T): T[] => owner.map((s, k) => answers[s]?.[k] ?? none);
