@@ -2,9 +2,9 @@
  * How the consumers are shared among the sink threads.
  *
  * Checking is the sink's heavy part: each checked consumer's expected stream regenerates the
- * workload it sees and applies its view (src/oracle), and a ring is checked at the end. The
- * streams are independent, so with checking on two sink threads take half each, balanced by
- * what each stream costs; unchecked, one sink only hands buffers back. Which sink takes a
+ * workload it sees and applies its view (src/oracle), and a ring's tail is checked at the end.
+ * The streams are independent, so with checking on two sink threads take half each, balanced
+ * by what each costs; unchecked, one sink only hands buffers back. Which sink takes a
  * consumer changes no figure: a consumer's buffers are returned by whichever sink owns it,
  * at the same point of its stream (the coordinator waits for them in modelled order).
  */
@@ -17,20 +17,27 @@ export const CHECKING_SINKS = 2;
 export function sinkParts(cfg: SimConfig): number[][] {
   const all = cfg.consumers.map((_, k) => k);
   if (!cfg.check || all.length < 2) return [all];
-  // A cpu stream regenerates one CPU's workload; a thread's, its share of all of them. A
-  // ring is regenerated twice at the end (counted, then its tail checked).
+  // Units that go to one sink together: a CPU's cpu-* streams read the same generated epochs,
+  // which that sink's cache then generates once (oracle/epoch-cache.ts); a thread's stream
+  // reads whichever CPU runs it, so it is a unit of its own. A unit costs its generation (a
+  // thread's share of all CPUs' epochs) and, per stream, its view and check (about 0.6 of a
+  // generation in a profile of the default run).
   const threadShare = cfg.cpus / Math.max(1, cfg.workload.threads);
-  const cost = (k: number): number => {
+  const units = new Map<string, number[]>();
+  for (const k of all) {
     const s = cfg.consumers[k]!;
-    return (s.kind.startsWith('cpu') ? 1 : threadShare) * (s.mode === 'ring' ? 2 : 1);
-  };
+    const key = s.kind.startsWith('cpu') ? `cpu${s.target}` : `stream${k}`;
+    units.set(key, [...(units.get(key) ?? []), k]);
+  }
+  const cost = (key: string, members: number[]): number => (key.startsWith('cpu') ? 1 : threadShare) + 0.6 * members.length;
   const parts: number[][] = Array.from({ length: CHECKING_SINKS }, () => []);
   const load = new Array<number>(CHECKING_SINKS).fill(0);
-  // Greedy, heaviest first (ties by index): a pure function of the config.
-  for (const k of [...all].sort((a, b) => cost(b) - cost(a) || a - b)) {
+  // Greedy, heaviest first (ties by first consumer): a pure function of the config.
+  const order = [...units].sort((a, b) => cost(b[0], b[1]) - cost(a[0], a[1]) || a[1][0]! - b[1][0]!);
+  for (const [key, members] of order) {
     const p = load.indexOf(Math.min(...load));
-    parts[p]!.push(k);
-    load[p]! += cost(k);
+    parts[p]!.push(...members);
+    load[p]! += cost(key, members);
   }
   return parts.filter((p) => p.length > 0).map((p) => p.sort((a, b) => a - b));
 }

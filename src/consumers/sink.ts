@@ -12,7 +12,9 @@ import {
   CONS_FREE_SEQ, CONS_FULL_SEQ, CONS_LEN, G_COORD_BELL, G_SINK_BELL, G_STOP, consWord, type Layout,
 } from '../mem/layout.js';
 import { runSync, type SharedMem } from '../mem/shared-mem.js';
-import { checkRing, StreamChecker, type CheckResult } from '../oracle/checker.js';
+import { checkRing, ringKeep, StreamChecker, type CheckResult } from '../oracle/checker.js';
+import { EpochCache } from '../oracle/epoch-cache.js';
+import { TailKeeper } from '../oracle/expected.js';
 import { consumerRegions, type ConsumerRegion } from './consumer-memory.js';
 import { RECORD_BYTES, RECORD_WORDS } from '../model/hw-record.js';
 import { DumpWriter } from './dump.js';
@@ -26,6 +28,10 @@ export interface RingFinal {
 export class Sink {
   private readonly regions: ConsumerRegion[];
   private readonly checkers: (StreamChecker | null)[];
+  /** Epochs the oracle generated for this sink's streams, shared among them (epoch-cache.ts). */
+  private readonly cache: EpochCache | undefined;
+  /** Each checked ring's expected stream, taken in as the run goes (its tail is checked at the end). */
+  private readonly keepers: (TailKeeper | null)[];
   private readonly dumps: (DumpWriter | null)[];
   private readonly freeSeq: number[];
   private readonly owns: boolean[];
@@ -44,7 +50,10 @@ export class Sink {
   ) {
     this.regions = consumerRegions(cfg).regions;
     this.owns = cfg.consumers.map((_, k) => owned.includes(k));
-    this.checkers = cfg.consumers.map((s, k) => (this.owns[k] && cfg.check && s.mode === 'continuous' ? new StreamChecker(cfg, s) : null));
+    // Trace runs read their traces instead of generating epochs: nothing to share there.
+    this.cache = cfg.check && cfg.traces.length === 0 ? new EpochCache(cfg) : undefined;
+    this.checkers = cfg.consumers.map((s, k) => (this.owns[k] && cfg.check && s.mode === 'continuous' ? new StreamChecker(cfg, s, undefined, this.cache) : null));
+    this.keepers = cfg.consumers.map((s, k) => (this.owns[k] && cfg.check && s.mode === 'ring' ? new TailKeeper(cfg, s, ringKeep(s.size), this.cache) : null));
     this.dumps = cfg.consumers.map((s, k) => (this.owns[k] && dumpDir ? new DumpWriter(dumpDir, s.id) : null));
     this.freeSeq = cfg.consumers.map(() => 0);
   }
@@ -74,12 +83,24 @@ export class Sink {
     return n;
   }
 
+  /**
+   * Take the rings' expected streams in as far as the continuous ones have gone, while the
+   * epochs they generated are still in the cache.
+   */
+  private followRings(): void {
+    const cache = this.cache;
+    if (!cache) return;
+    for (const keeper of this.keepers) keeper?.advance(cache.frontier + 1);
+  }
+
   async run(): Promise<void> {
     const mem = this.mem;
     let lastYield = Date.now();
     for (;;) {
       const bell = runSync(mem.load(G_SINK_BELL));
-      if (this.poll() === 0) {
+      const took = this.poll();
+      this.followRings();
+      if (took === 0) {
         if (this.finishing || runSync(mem.load(G_STOP)) !== 0) return;
         runSync(mem.wait(G_SINK_BELL, bell, 5));
       }
@@ -99,7 +120,7 @@ export class Sink {
       if (!this.owns[k]) return null;
       if (spec.mode === 'continuous') return this.checkers[k]?.finish() ?? null;
       const r = rings[k]!;
-      return this.cfg.check ? checkRing(this.cfg, spec, this.ring(k), r.entries, r.overwritten, r.lostTotal) : null;
+      return this.cfg.check ? checkRing(this.cfg, spec, this.ring(k), r.entries, r.overwritten, r.lostTotal, this.keepers[k] ?? undefined) : null;
     });
   }
 

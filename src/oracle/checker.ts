@@ -15,7 +15,8 @@
 import type { ConsumerSpec, SimConfig } from '../model/config.js';
 import { Flags, OVERWRITTEN_CAUSE, PSEUDO_HI, isKernelHi, lossCauseName } from '../model/constants.js';
 import { RECORD_WORDS } from '../model/hw-record.js';
-import { ExpectedStream, HeldStream, expectedTail, type ExpectedSource } from './expected.js';
+import type { EpochCache } from './epoch-cache.js';
+import { ExpectedStream, HeldStream, TailKeeper, expectedTail, type ExpectedSource } from './expected.js';
 
 export interface Violations {
   silentLoss: number;
@@ -40,6 +41,15 @@ const HISTORY = 1 << 12;
 /** Expected records a ring check holds at most (24 B each) rather than walk its stream twice. */
 const HELD_MAX = 1 << 22;
 
+/**
+ * Records of a ring's expected stream to keep while the run goes (TailKeeper): its size twice
+ * over (markers may stand for more records than the ring holds) and the checker's history.
+ * A ring whose markers stand for more is checked from a fresh pass at the end.
+ */
+export function ringKeep(size: number): number {
+  return Math.min(HELD_MAX, 2 * size + HISTORY);
+}
+
 /** Whether the record at word `e` of `x` is (fLo, fHi, tLo, tHi, flLo, flHi), bit for bit. */
 function sameRecord(x: Uint32Array, e: number, fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): boolean {
   return x[e] === fLo && x[e + 1] === fHi && x[e + 2] === tLo && x[e + 3] === tHi && x[e + 4] === flLo && x[e + 5] === flHi;
@@ -60,8 +70,8 @@ export class StreamChecker {
   private readonly userOnly: boolean;
 
   /** `source`: the expected records, if not the consumer's whole stream (a ring's tail). */
-  constructor(cfg: SimConfig, readonly spec: ConsumerSpec, source?: ExpectedSource) {
-    this.exp = source ?? new ExpectedStream(cfg, spec);
+  constructor(cfg: SimConfig, readonly spec: ConsumerSpec, source?: ExpectedSource, cache?: EpochCache) {
+    this.exp = source ?? new ExpectedStream(cfg, spec, cache);
     this.userOnly = spec.kind === 'thread-user';
     this.perThread = spec.kind.startsWith('thread');
   }
@@ -218,6 +228,8 @@ export function checkRing(
   entries: number,
   overwritten: number,
   lostTotal: number,
+  /** The ring's stream taken in during the run (Sink), used if it kept enough of the tail. */
+  keeper?: TailKeeper,
 ): CheckResult {
   const size = spec.size;
   const n = Math.min(entries, size);
@@ -245,7 +257,7 @@ export function checkRing(
   let total: number;
   let checker: StreamChecker;
   if (tailLen + HISTORY <= HELD_MAX) {
-    const end = expectedTail(cfg, spec, tailLen + HISTORY);
+    const end = keeper && tailLen + HISTORY <= keeper.keep ? keeper.finish() : expectedTail(cfg, spec, tailLen + HISTORY);
     total = end.total;
     checker = new StreamChecker(cfg, spec, new HeldStream(end.tail));
     checker.skipPrefix(end.tail.length - Math.min(tailLen, total));

@@ -10,6 +10,7 @@ import { Schedule } from '../workload/schedule.js';
 import { applyView, RecordList } from './views.js';
 import { RECORD_WORDS } from '../model/hw-record.js';
 import { TraceWorkload } from '../workload/trace-workload.js';
+import type { EpochCache } from './epoch-cache.js';
 
 /** Where a checker reads its expected records from: a batch at a time, from `pos`. */
 export interface ExpectedSource {
@@ -35,7 +36,8 @@ export class ExpectedStream implements ExpectedSource {
   /** Trace runs: the traces regenerated on their own (a thread's stream reads its own trace alone). */
   private readonly trace: TraceWorkload | null;
 
-  constructor(private readonly cfg: SimConfig, private readonly spec: ConsumerSpec) {
+  /** `cache`: epochs generated for this sink's other streams, read instead of generated again. */
+  constructor(private readonly cfg: SimConfig, private readonly spec: ConsumerSpec, private readonly cache?: EpochCache) {
     this.schedule = new Schedule(cfg);
     this.chunk = new EventChunk(cfg.workload.timesliceBranches);
     this.epochs = epochCount(cfg);
@@ -51,19 +53,25 @@ export class ExpectedStream implements ExpectedSource {
     return true;
   }
 
-  private refill(): boolean {
+  /**
+   * The next batch, from epochs below `limit` only (TailKeeper takes a stream in as far as the
+   * sink's other streams have gone). False: none (the end, or `limit`).
+   */
+  refill(limit = Infinity): boolean {
     this.batch.clear();
     this.pos = 0;
-    if (this.trace) return this.refillTrace(this.trace);
+    if (this.trace) return limit === Infinity && this.refillTrace(this.trace);
     while (this.batch.length === 0) {
-      if (this.epoch >= this.epochs) return false;
+      if (this.epoch >= this.epochs || this.epoch >= limit) return false;
       this.schedule.seek(this.epoch);
       const cpu = this.cpuInEpoch();
       if (cpu >= 0) {
-        generateEpoch(this.cfg, this.schedule, cpu, this.chunk);
+        let chunk = this.chunk;
+        if (this.cache) chunk = this.cache.get(this.schedule, cpu);
+        else generateEpoch(this.cfg, this.schedule, cpu, chunk);
         // A thread that blocked mid-timeslice owns the events up to its switch to idle.
-        const end = this.spec.kind.startsWith('cpu') ? this.chunk.length : this.chunk.ownedEnd;
-        applyView(this.spec.kind, this.chunk, 0, end, this.cfg, this.batch);
+        const end = this.spec.kind.startsWith('cpu') ? chunk.length : chunk.ownedEnd;
+        applyView(this.spec.kind, chunk, 0, end, this.cfg, this.batch);
       }
       this.epoch++;
     }
@@ -120,28 +128,56 @@ export class HeldStream implements ExpectedSource {
 /**
  * A consumer's whole expected stream in one pass, keeping only its last `keep` records: its
  * length, and those records in order. (A ring is checked against the end of its stream.)
+ * The sink takes a ring's stream in while the run goes (advance), reading the epochs its other
+ * streams just generated, instead of generating the whole stream again once the run is over.
  */
-export function expectedTail(cfg: SimConfig, spec: ConsumerSpec, keep: number): { total: number; tail: RecordList } {
-  const s = new ExpectedStream(cfg, spec);
-  const W = RECORD_WORDS;
-  const ring = new Uint32Array(Math.max(1, keep) * W);
-  let total = 0;
-  while (s.ensure()) {
-    const b = s.batch;
-    // Only the batch's last `keep` records can be in the tail.
-    const from = keep > 0 ? Math.max(s.pos, b.length - keep) : b.length;
-    for (let i = from; i < b.length; i++) {
-      const at = ((total + i - s.pos) % keep) * W;
-      ring.set(b.words.subarray(i * W, i * W + W), at);
+export class TailKeeper {
+  private readonly s: ExpectedStream;
+  private readonly ring: Uint32Array;
+  private total = 0;
+
+  constructor(cfg: SimConfig, spec: ConsumerSpec, readonly keep: number, cache?: EpochCache) {
+    this.s = new ExpectedStream(cfg, spec, cache);
+    this.ring = new Uint32Array(Math.max(1, keep) * RECORD_WORDS);
+  }
+
+  /** Take the stream in up to (not including) epoch `limit`. */
+  advance(limit: number): void {
+    const s = this.s;
+    const W = RECORD_WORDS;
+    const keep = this.keep;
+    for (;;) {
+      if (s.pos >= s.batch.length && !s.refill(limit)) return;
+      const b = s.batch;
+      // Only the batch's last `keep` records can be in the tail: copied in at most two
+      // pieces (the ring wraps once at most, as they are at most `keep`).
+      let i = keep > 0 ? Math.max(s.pos, b.length - keep) : b.length;
+      while (i < b.length) {
+        const at = (this.total + i - s.pos) % keep;
+        const n = Math.min(b.length - i, keep - at);
+        this.ring.set(b.words.subarray(i * W, (i + n) * W), at * W);
+        i += n;
+      }
+      this.total += b.length - s.pos;
+      s.pos = b.length;
     }
-    total += b.length - s.pos;
-    s.pos = b.length;
   }
-  const n = Math.min(total, keep);
-  const tail = new RecordList(Math.max(1, n));
-  for (let k = total - n; k < total; k++) {
-    const o = (k % keep) * W;
-    tail.push(ring[o]!, ring[o + 1]!, ring[o + 2]!, ring[o + 3]!, ring[o + 4]!, ring[o + 5]!);
+
+  /** The rest of the stream taken in: its length and its last `keep` records, in order. */
+  finish(): { total: number; tail: RecordList } {
+    this.advance(Infinity);
+    const { total, keep, ring } = this;
+    const n = Math.min(total, keep);
+    const tail = new RecordList(Math.max(1, n));
+    for (let k = total - n; k < total; k++) {
+      const o = (k % keep) * RECORD_WORDS;
+      tail.push(ring[o]!, ring[o + 1]!, ring[o + 2]!, ring[o + 3]!, ring[o + 4]!, ring[o + 5]!);
+    }
+    return { total, tail };
   }
-  return { total, tail };
+}
+
+/** expectedTail: the same in one go. */
+export function expectedTail(cfg: SimConfig, spec: ConsumerSpec, keep: number): { total: number; tail: RecordList } {
+  return new TailKeeper(cfg, spec, keep).finish();
 }

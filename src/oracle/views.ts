@@ -27,6 +27,19 @@ export class RecordList {
     this.length = 0;
   }
 
+  /** Append records [a, b) of `src` (six words each) as they are. */
+  pushRecords(src: Uint32Array, a: number, b: number): void {
+    if (b <= a) return;
+    const n = b - a;
+    if ((this.length + n) * RECORD_WORDS > this.words.length) {
+      const grown = new Uint32Array(Math.max(this.words.length * 2, (this.length + n) * RECORD_WORDS));
+      grown.set(this.words.subarray(0, this.length * RECORD_WORDS));
+      this.words = grown;
+    }
+    this.words.set(src.subarray(a * RECORD_WORDS, b * RECORD_WORDS), this.length * RECORD_WORDS);
+    this.length += n;
+  }
+
   push(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void {
     if ((this.length + 1) * RECORD_WORDS > this.words.length) {
       const grown = new Uint32Array(this.words.length * 2);
@@ -48,45 +61,78 @@ export interface ViewOptions {
 /**
  * Append the view of `kind` of events [from, to) of `chunk` to `out`. The caller has
  * already decided the scope (the CPU for cpu-*, the thread's chunks for thread-*).
+ *
+ * An event's record is (from, to, flags, 0): the chunk's six words as they are (the generator
+ * and the trace reader keep the flags' high word 0), so each run of events a view keeps
+ * unchanged is appended with one copy; only annotations and the rewritten crossings of the
+ * user/kernel boundary are appended one by one.
  */
 export function applyView(kind: ConsumerKind, chunk: EventChunk, from: number, to: number, opts: ViewOptions, out: RecordList): void {
   const r = chunk.rec;
+  const type = chunk.type;
   const hide = opts.userPc === 'hide';
-  for (let i = from; i < to; i++) {
-    const o = i * RECORD_WORDS;
-    const t = chunk.type[i]! & EV_TYPE_MASK;
-    const fLo = r[o]!, fHi = r[o + 1]!, tLo = r[o + 2]!, tHi = r[o + 3]!, fl = r[o + 4]!;
-    switch (kind) {
-      case 'cpu-all':
-        if (t === EV_SWITCH && chunk.switchCr3[i]) {
+  switch (kind) {
+    case 'thread-all':
+      out.pushRecords(r, from, to);
+      return;
+    case 'cpu-all': {
+      let run = from;
+      for (let i = from; i < to; i++) {
+        if ((type[i]! & EV_TYPE_MASK) === EV_SWITCH && chunk.switchCr3[i]) {
+          out.pushRecords(r, run, i);
           out.push(PseudoPc.SWITCH_MM, PSEUDO_HI, chunk.switchCr3[i]!, 0, 0, Flags.ANNOTATION_HI);
+          run = i;
         }
-        out.push(fLo, fHi, tLo, tHi, fl, 0);
-        break;
-      case 'thread-all':
-        out.push(fLo, fHi, tLo, tHi, fl, 0);
-        break;
-      case 'cpu-kernel':
-      case 'thread-kernel':
-        if (t === EV_KERNEL || t === EV_SWITCH) out.push(fLo, fHi, tLo, tHi, fl, 0);
-        else if (t === EV_ENTRY) {
-          if (hide) out.push(PseudoPc.USER, PSEUDO_HI, tLo, tHi, 0, 0);
-          else out.push(fLo, fHi, tLo, tHi, 0, 0);
-        } else if (t === EV_RETURN) {
-          if (hide) out.push(fLo, fHi, PseudoPc.USER, PSEUDO_HI, 0, 0);
-          else out.push(fLo, fHi, tLo, tHi, 0, 0);
-        }
-        break;
-      case 'thread-user':
-        if (t === EV_USER) out.push(fLo, fHi, tLo, tHi, fl, 0);
-        else if (t === EV_ENTRY && isExplicitEntry(chunk.kindOrTid[i]!)) {
-          out.push(fLo, fHi, entryPseudoPc(chunk.kindOrTid[i]!), PSEUDO_HI, 0, 0);
-        } else if (t === EV_RETURN && isExplicitEntry(chunk.kindOrTid[i]!)) {
-          out.push(entryPseudoPc(chunk.kindOrTid[i]!), PSEUDO_HI, tLo, tHi, 0, 0);
-        }
-        break;
+      }
+      out.pushRecords(r, run, to);
+      return;
     }
+    case 'cpu-kernel':
+    case 'thread-kernel':
+      // Kernel branches and switches as they are; entries and returns with flags 0.
+      keptRuns(chunk, from, to, EV_KERNEL, EV_SWITCH, out, (i, t) => {
+        const o = i * RECORD_WORDS;
+        if (t === EV_ENTRY) {
+          if (hide) out.push(PseudoPc.USER, PSEUDO_HI, r[o + 2]!, r[o + 3]!, 0, 0);
+          else out.push(r[o]!, r[o + 1]!, r[o + 2]!, r[o + 3]!, 0, 0);
+        } else if (t === EV_RETURN) {
+          if (hide) out.push(r[o]!, r[o + 1]!, PseudoPc.USER, PSEUDO_HI, 0, 0);
+          else out.push(r[o]!, r[o + 1]!, r[o + 2]!, r[o + 3]!, 0, 0);
+        }
+      });
+      return;
+    case 'thread-user':
+      // User branches as they are; the explicit entries and their returns as pseudo-records.
+      keptRuns(chunk, from, to, EV_USER, EV_USER, out, (i, t) => {
+        const o = i * RECORD_WORDS;
+        const kind = chunk.kindOrTid[i]!;
+        if (t === EV_ENTRY && isExplicitEntry(kind)) out.push(r[o]!, r[o + 1]!, entryPseudoPc(kind), PSEUDO_HI, 0, 0);
+        else if (t === EV_RETURN && isExplicitEntry(kind)) out.push(entryPseudoPc(kind), PSEUDO_HI, r[o + 2]!, r[o + 3]!, 0, 0);
+      });
+      return;
   }
+}
+
+/**
+ * Events [from, to) of `chunk`: each run of events of type `a` or `b` appended as it is, and
+ * `other(i, type)` called for every other event, in order.
+ */
+function keptRuns(chunk: EventChunk, from: number, to: number, a: number, b: number, out: RecordList, other: (i: number, t: number) => void): void {
+  const type = chunk.type;
+  let run = -1;
+  for (let i = from; i < to; i++) {
+    const t = type[i]! & EV_TYPE_MASK;
+    if (t === a || t === b) {
+      if (run < 0) run = i;
+      continue;
+    }
+    if (run >= 0) {
+      out.pushRecords(chunk.rec, run, i);
+      run = -1;
+    }
+    other(i, t);
+  }
+  if (run >= 0) out.pushRecords(chunk.rec, run, to);
 }
 
 /** Does a consumer of `kind` on scope `target` see events of this chunk at all? */
