@@ -46,6 +46,14 @@ const CASES: Case[] = [
     says: ['cpu1 failed', 'injected fault'],
   },
   {
+    // The generator thread of the CPU worker (workers/generator.ts) fails: its worker says so.
+    name: 'a workload generator thread that throws',
+    args: LONG,
+    env: { BTSIM_TEST_FAULT_GENERATOR: '1:5' },
+    actor: 'cpus 0-1',
+    says: ['cpus 0-1 failed', 'workload generator: injected fault'],
+  },
+  {
     name: 'the coordinator thread that throws',
     args: LONG,
     env: { BTSIM_TEST_FAULT_COORDINATOR: '300' },

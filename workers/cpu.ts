@@ -1,20 +1,24 @@
 /**
  * The CPU worker: each simulated CPU it holds runs its workload through the write path until
  * done or stopped. One CPU per worker, or (modelled clock, cpusPerWorker > 1) several, stepped
- * in turn.
+ * in turn; under the modelled clock a generator thread of its own makes their epochs ahead
+ * (workers/generator.ts, src/workload/chunk-queue.ts).
  */
-import { workerData } from 'node:worker_threads';
+import { Worker, receiveMessageOnPort, workerData, MessageChannel } from 'node:worker_threads';
 import { serve } from '../src/run/control-plane.js';
 import { memFor } from '../src/mem/mem-for.js';
 import { CooperativeMem } from '../src/mem/cooperative-mem.js';
-import { hostBell } from '../src/mem/layout.js';
+import { G_STOP, hostBell } from '../src/mem/layout.js';
 import { CpuCore } from '../src/frontend/cpu-core.js';
 import type { CpuResult } from '../src/frontend/cpu-result.js';
 import { CPU_STAT_STARTED, CPU_STAT_STRIDE } from '../src/mem/layout.js';
 import { runCpuGroup, type GroupCpu } from '../src/frontend/cpu-group.js';
 import { newChunk } from '../src/workload/generator.js';
-import { workloadFor } from '../src/workload/workload-for.js';
+import { workloadFor, type WorkloadSource } from '../src/workload/workload-for.js';
 import { useGateTable } from '../src/workload/gate-table.js';
+import { Schedule } from '../src/workload/schedule.js';
+import { ChunkQueue, chunkQueueBytes, usesGenerator } from '../src/workload/chunk-queue.js';
+import type { EventChunk } from '../src/workload/events.js';
 import type { WorkerData } from '../src/run/shared-state.js';
 import { faultHooks } from '../src/run/fault-seam.js';
 
@@ -24,30 +28,89 @@ if (state.gates) useGateTable(state.cfg, state.gates);
 const hooks = faultHooks();
 const onEpoch = hooks?.afterCpuEpoch?.bind(hooks);
 
+/** The generator thread and its queue, under the modelled clock with a synthetic workload. */
+function startGenerator(bell: number): { queue: ChunkQueue; failure: () => string; stop: () => void } | null {
+  const cfg = state.cfg;
+  if (!usesGenerator(cfg)) return null;
+  const capacity = cfg.workload.timesliceBranches;
+  const sab = new SharedArrayBuffer(chunkQueueBytes(cpus!.length, capacity));
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(new URL('./generator.js', import.meta.url), {
+    workerData: { cfg, gates: state.gates, queue: sab, cpus, ctl: state.ctl, bell, port: port2 },
+    transferList: [port2],
+  });
+  worker.unref();
+  return {
+    queue: new ChunkQueue(sab, cpus!.length, capacity),
+    failure: () => (receiveMessageOnPort(port1)?.message as string | undefined) ?? 'the workload generator failed',
+    stop: () => void worker.terminate(),
+  };
+}
+
 serve({
   run(): CpuResult[] {
     const cfg = state.cfg;
     const stats = new Float64Array(state.stats);
     for (const c of cpus!) stats[c * CPU_STAT_STRIDE + CPU_STAT_STARTED] = 1;
+    const ctl = new Int32Array(state.ctl);
+    const bell = hostBell(cpus![0]!, cfg.cpusPerWorker);
+    const gen = startGenerator(bell);
     const shared = cpus!.length > 1;
-    const mem = shared ? new CooperativeMem(new Int32Array(state.ctl)) : undefined;
-    const group = cpus!.map((c) => {
+    const mem = shared ? new CooperativeMem(ctl) : undefined;
+    const group = cpus!.map((c, k) => {
       const core = new CpuCore(cfg, c, mem ?? memFor(cfg, state.ctl, c), state.layout, state.bufs, stats, state.clock);
-      const workload = workloadFor(cfg, c);
       const afterEpoch = onEpoch && ((): void => onEpoch(c, core.branches));
-      const g: GroupCpu & { workload: typeof workload } = { core, fill: (ch) => workload.fill(ch), chunk: newChunk(cfg), afterEpoch, workload };
+      if (gen) {
+        // Epochs from the generator thread; a schedule of its own follows them for the
+        // gated threads' stalls (as far as this CPU got).
+        const schedule = new Schedule(cfg);
+        const g: GroupCpu & { stalls: () => ReturnType<Schedule['stalls']> } = {
+          core, afterEpoch,
+          next: () => {
+            const ch = gen.queue.next(k);
+            if (ch === null && gen.queue.failed()) throw new Error(gen.failure());
+            if (ch !== null && ch !== 'end') schedule.seek(ch.epoch);
+            return ch;
+          },
+          release: () => gen.queue.release(k),
+          stalls: () => schedule.stalls(),
+        };
+        return g;
+      }
+      const workload: WorkloadSource = workloadFor(cfg, c);
+      const chunk = newChunk(cfg);
+      let pending: EventChunk | 'end' | null = null;
+      const g: GroupCpu & { stalls: () => ReturnType<NonNullable<WorkloadSource['stalls']>> } = {
+        core, afterEpoch,
+        next: () => (pending ??= workload.fill(chunk) ? chunk : 'end'),
+        release: () => { pending = null; },
+        stalls: () => workload.stalls?.() ?? [],
+      };
       return g;
     });
-    if (shared) {
-      runCpuGroup(group, new Int32Array(state.ctl), hostBell(cpus![0]!, cfg.cpusPerWorker));
-    } else {
-      const g = group[0]!;
-      while (g.fill(g.chunk)) {
-        if (!g.core.execute(g.chunk)) break;
-        g.afterEpoch?.();
+    try {
+      if (shared) {
+        runCpuGroup(group, ctl, bell);
+      } else {
+        const g = group[0]!;
+        for (;;) {
+          let chunk = g.next();
+          while (chunk === null && Atomics.load(ctl, G_STOP) === 0) {
+            const seen = Atomics.load(ctl, bell);
+            chunk = g.next();
+            if (chunk === null) Atomics.wait(ctl, bell, seen, 50);
+          }
+          if (chunk === null || chunk === 'end') break;
+          const more = g.core.execute(chunk);
+          g.release();
+          if (!more) break;
+          g.afterEpoch?.();
+        }
+        g.core.end();
       }
-      g.core.end();
+    } finally {
+      gen?.stop();
     }
-    return group.map((g) => ({ ...g.core.result(), threadStalls: g.workload.stalls?.() ?? [] }));
+    return group.map((g) => ({ ...g.core.result(), threadStalls: g.stalls() }));
   },
 });

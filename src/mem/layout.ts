@@ -100,7 +100,7 @@ export const TABLES = {
     { name: 'WAIT_EPOCH', at: 22, writer: 'modelled clock: the CPU, before WAIT_REQ', op: 'store', readers: 'WAIT_RELEASE: the epoch waited for' },
     { name: 'ANS_ON', at: 23, writer: 'modelled clock: coordinator, before every ACK (PMI, flush, wait)', op: 'store',
       readers: '1 if tracing is on at the answer\'s time; the CPU reads it instead of DS_ENABLED, which may show a re-enable in its modelled future' },
-    { name: 'HOST_BELL', at: 24, writer: 'modelled clock, cpusPerWorker > 1: coordinator, with each answer to a CPU of the group (the word of its first CPU)', op: 'add(+1), then notify',
+    { name: 'HOST_BELL', at: 24, writer: 'modelled clock: the coordinator, with each answer to a CPU of the group when cpusPerWorker > 1, and the worker\'s workload generator with each epoch it publishes (the word of the worker\'s first CPU)', op: 'add(+1), then notify',
       readers: 'the worker sleeps on it when all its CPUs wait' },
   ],
   /** The blocks after the CPUs' (Layout's poolBase, mailBase, relBase, consBase). */

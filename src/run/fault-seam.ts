@@ -18,6 +18,8 @@ export interface FaultHooks {
   workerEvent?(event: 'spawn' | 'exit', actor: string): void;
   /** CPU worker: CPU `cpu` ended a workload chunk having executed `branches`; throwing crashes the worker. */
   afterCpuEpoch?(cpu: number, branches: number): void;
+  /** Workload generator thread: it generated epoch `epoch` of CPU `cpu`; throwing fails the generator. */
+  generatorEpoch?(cpu: number, epoch: number): void;
   /** Coordinator worker: its service loop starts (a hook may schedule an uncaught error). */
   coordinatorRunning?(): void;
 }

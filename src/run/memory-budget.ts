@@ -7,6 +7,7 @@ import { ConfigError } from '../model/errors.js';
 import { makeLayout, type Layout } from '../mem/layout.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import { gateTableBytes } from '../workload/gate-table.js';
+import { queuesBytes } from '../workload/chunk-queue.js';
 
 const MiB = 1024 * 1024;
 
@@ -31,7 +32,7 @@ export function memoryNeeded(cfg: SimConfig): { layout: Layout; consBytes: numbe
   const consBytes = consumerRegions(cfg).bytes;
   // The gate table is copied to the sink and every CPU worker.
   const gates = gateTableBytes(cfg) * (cfg.cpus + 2);
-  return { layout, consBytes, total: layout.bufsBytes + consBytes + layout.ctlWords * 4 + gates };
+  return { layout, consBytes, total: layout.bufsBytes + consBytes + layout.ctlWords * 4 + gates + queuesBytes(cfg) };
 }
 
 /** Throw a MemoryBudgetError if the run's buffers do not fit its budget. Allocates nothing. */
@@ -42,7 +43,8 @@ export function checkMemoryBudget(cfg: SimConfig): { layout: Layout; consBytes: 
     const mib = (b: number) => `${Math.ceil(b / MiB)} MiB`;
     const detail =
       `${layout.buffers} hardware buffers (${cfg.cpus} CPUs, ${cfg.spares} spares, ${layout.buffers - cfg.cpus - cfg.spares} staging) ` +
-      `x ${cfg.bufferRecords} records x 24 B = ${mib(layout.bufsBytes)}, consumer buffers ${mib(consBytes)}`;
+      `x ${cfg.bufferRecords} records x 24 B = ${mib(layout.bufsBytes)}, consumer buffers ${mib(consBytes)}` +
+      (queuesBytes(cfg) > 0 ? `, epochs generated ahead ${mib(queuesBytes(cfg))}` : '');
     throw new MemoryBudgetError(Math.ceil(need.total / MiB), cfg.memoryBudgetMiB, detail);
   }
   return need;

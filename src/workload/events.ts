@@ -52,11 +52,23 @@ export class EventChunk {
   gatePcHi = 0;
   gateKind = 0;
 
-  constructor(readonly capacity: number) {
-    this.rec = new Uint32Array(capacity * RECORD_WORDS);
-    this.type = new Uint8Array(capacity);
-    this.kindOrTid = new Uint32Array(capacity);
-    this.switchCr3 = new Uint32Array(capacity);
-    this.switchPendingKind = new Uint32Array(capacity);
+  /** `memory`: the arrays in a SharedArrayBuffer at this offset (chunk-queue.ts), else its own. */
+  constructor(readonly capacity: number, memory?: { sab: SharedArrayBuffer; offset: number }) {
+    const sab = memory?.sab ?? new ArrayBuffer(EventChunk.bytes(capacity));
+    let at = memory?.offset ?? 0;
+    this.rec = new Uint32Array(sab, at, capacity * RECORD_WORDS);
+    at += capacity * RECORD_WORDS * 4;
+    this.kindOrTid = new Uint32Array(sab, at, capacity);
+    at += capacity * 4;
+    this.switchCr3 = new Uint32Array(sab, at, capacity);
+    at += capacity * 4;
+    this.switchPendingKind = new Uint32Array(sab, at, capacity);
+    at += capacity * 4;
+    this.type = new Uint8Array(sab, at, capacity);
+  }
+
+  /** Bytes of a chunk's arrays. */
+  static bytes(capacity: number): number {
+    return capacity * (RECORD_WORDS * 4 + 3 * 4 + 1);
   }
 }

@@ -6,6 +6,8 @@
  *
  *   BTSIM_TEST_FAULT_CPU=n:k          CPU n throws once it has executed at least k branches
  *                                     (checked between workload chunks)
+ *   BTSIM_TEST_FAULT_GENERATOR=n:e    the workload generator thread throws once it has
+ *                                     generated epoch e of CPU n (modelled clock)
  *   BTSIM_TEST_FAULT_COORDINATOR=ms   the coordinator thread throws an uncaught error ms
  *                                     milliseconds after its service loop starts
  *   BTSIM_TEST_FAULT_MARK=file        an injected fault writes Date.now() there as it fires,
@@ -26,6 +28,7 @@ function markFault() {
 }
 
 const cpuFault = /^(\d+):(\d+)$/.exec(process.env.BTSIM_TEST_FAULT_CPU ?? '');
+const genFault = /^(\d+):(\d+)$/.exec(process.env.BTSIM_TEST_FAULT_GENERATOR ?? '');
 const coordMs = /^\d+$/.test(process.env.BTSIM_TEST_FAULT_COORDINATOR ?? '') ? Number(process.env.BTSIM_TEST_FAULT_COORDINATOR) : undefined;
 
 /** @type {import('../../dist/src/run/fault-seam.js').FaultHooks} */
@@ -42,6 +45,16 @@ if (cpuFault) {
     if (c === cpu && branches >= afterBranches) {
       markFault();
       throw new Error(`injected fault (BTSIM_TEST_FAULT_CPU) after ${branches} branches`);
+    }
+  };
+}
+if (genFault) {
+  const cpu = Number(genFault[1]);
+  const epoch = Number(genFault[2]);
+  hooks.generatorEpoch = (c, e) => {
+    if (c === cpu && e >= epoch) {
+      markFault();
+      throw new Error(`injected fault (BTSIM_TEST_FAULT_GENERATOR) at epoch ${e} of cpu${c}`);
     }
   };
 }
