@@ -31,6 +31,7 @@
  */
 import type { SimConfig } from '../model/config.js';
 import { EventChunk } from './events.js';
+import { epochCount } from './generator.js';
 
 /**
  * Slots per CPU: the epoch being executed and the ones generated meanwhile. The more, the
@@ -57,9 +58,13 @@ export function chunkQueueBytes(cpus: number, capacity: number): number {
   return (2 + 2 * cpus) * 4 + 4 + cpus * slotsPerCpu(cpus) * slotBytes(capacity);
 }
 
-/** Whether a run's CPU workers get a generator thread: the modelled clock, a synthetic workload. */
+/**
+ * Whether a run's CPU workers get a generator thread: the modelled clock, a synthetic workload
+ * of more than two epochs per CPU (with fewer there is nothing to overlap, and a thread to start
+ * costs more than it saves: sweeps run many short points).
+ */
 export function usesGenerator(cfg: SimConfig): boolean {
-  return cfg.clock === 'model' && cfg.traces.length === 0;
+  return cfg.clock === 'model' && cfg.traces.length === 0 && epochCount(cfg) > 2;
 }
 
 /** Bytes of all the run's queues (one per CPU worker), for the memory budget. */
