@@ -61,10 +61,12 @@ export function chunkQueueBytes(cpus: number, capacity: number): number {
 /**
  * Whether a run's CPU workers get a generator thread: the modelled clock, a synthetic workload
  * of more than two epochs per CPU (with fewer there is nothing to overlap, and a thread to start
- * costs more than it saves: sweeps run many short points).
+ * costs more than it saves: sweeps run many short points), and at most two CPU workers (the
+ * default grouping; with one worker per CPU, as a config may ask, a thread each would double
+ * the threads and their heaps).
  */
 export function usesGenerator(cfg: SimConfig): boolean {
-  return cfg.clock === 'model' && cfg.traces.length === 0 && epochCount(cfg) > 2;
+  return cfg.clock === 'model' && cfg.traces.length === 0 && epochCount(cfg) > 2 && Math.ceil(cfg.cpus / cfg.cpusPerWorker) <= 2;
 }
 
 /** Bytes of all the run's queues (one per CPU worker), for the memory budget. */
