@@ -17,7 +17,7 @@ import { newChunk } from '../src/workload/generator.js';
 import { workloadFor, type WorkloadSource } from '../src/workload/workload-for.js';
 import { useGateTable } from '../src/workload/gate-table.js';
 import { Schedule } from '../src/workload/schedule.js';
-import { ChunkQueue, chunkQueueBytes, usesGenerator } from '../src/workload/chunk-queue.js';
+import { ChunkQueue } from '../src/workload/chunk-queue.js';
 import type { EventChunk } from '../src/workload/events.js';
 import type { WorkerData } from '../src/run/shared-state.js';
 import { faultHooks } from '../src/run/fault-seam.js';
@@ -31,9 +31,10 @@ const onEpoch = hooks?.afterCpuEpoch?.bind(hooks);
 /** The generator thread and its queue, under the modelled clock with a synthetic workload. */
 function startGenerator(bell: number): { queue: ChunkQueue; failure: () => string; stop: () => void } | null {
   const cfg = state.cfg;
-  if (!usesGenerator(cfg)) return null;
+  const mine = state.queues?.find((q) => q.cpus[0] === cpus![0]);
+  if (!mine) return null;
   const capacity = cfg.workload.timesliceBranches;
-  const sab = new SharedArrayBuffer(chunkQueueBytes(cpus!.length, capacity));
+  const sab = mine.sab;
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(new URL('./generator.js', import.meta.url), {
     workerData: { cfg, gates: state.gates, queue: sab, cpus, ctl: state.ctl, bell, port: port2 },

@@ -44,7 +44,7 @@ try {
   while (left > 0 && Atomics.load(words, G_STOP) === 0) {
     const seen = Atomics.load(q.words, GEN_BELL);
     let pick = -1;
-    let least = q.depth;
+    let least = q.aheadMax;
     for (let k = 0; k < cpus.length; k++) {
       if (done[k]) continue;
       const a = q.ahead(k);
@@ -62,7 +62,8 @@ try {
     if (!chunk) continue;
     if (workloads[pick]!.fill(chunk)) {
       hooks?.generatorEpoch?.(cpus[pick]!, chunk.epoch);
-      q.publish(pick);
+      // With checking on, the sinks may read it too (with its checksum: chunk-queue.ts).
+      q.publish(pick, cfg.check);
     } else {
       q.finish(pick);
       done[pick] = true;

@@ -8,7 +8,7 @@ import { useGateTable } from '../src/workload/gate-table.js';
 
 const { state, dumpDir, sinkConsumers } = workerData as WorkerData;
 if (state.gates) useGateTable(state.cfg, state.gates);
-const sink = new Sink(state.cfg, memFor(state.cfg, state.ctl, state.cfg.cpus + 1), state.layout, state.cons, dumpDir, sinkConsumers);
+const sink = new Sink(state.cfg, memFor(state.cfg, state.ctl, state.cfg.cpus + 1), state.layout, state.cons, dumpDir, sinkConsumers, state.queues);
 
 serve({
   run: () => sink.run(),

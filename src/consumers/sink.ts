@@ -15,6 +15,7 @@ import { runSync, type SharedMem } from '../mem/shared-mem.js';
 import { checkRing, ringKeep, StreamChecker, type CheckResult } from '../oracle/checker.js';
 import { EpochCache } from '../oracle/epoch-cache.js';
 import { TailKeeper } from '../oracle/expected.js';
+import type { QueueMemory } from '../workload/chunk-queue.js';
 import { consumerRegions, type ConsumerRegion } from './consumer-memory.js';
 import { RECORD_BYTES, RECORD_WORDS } from '../model/hw-record.js';
 import { DumpWriter } from './dump.js';
@@ -47,11 +48,13 @@ export class Sink {
     dumpDir: string | undefined,
     /** The consumers this sink owns (sink-parts.ts); the others are another sink's. */
     owned: readonly number[] = cfg.consumers.map((_, k) => k),
+    /** The generator threads' queues, read before generating an epoch again (oracle/epoch-cache.ts). */
+    queues?: QueueMemory[],
   ) {
     this.regions = consumerRegions(cfg).regions;
     this.owns = cfg.consumers.map((_, k) => owned.includes(k));
     // Trace runs read their traces instead of generating epochs: nothing to share there.
-    this.cache = cfg.check && cfg.traces.length === 0 ? new EpochCache(cfg) : undefined;
+    this.cache = cfg.check && cfg.traces.length === 0 ? new EpochCache(cfg, undefined, queues) : undefined;
     this.checkers = cfg.consumers.map((s, k) => (this.owns[k] && cfg.check && s.mode === 'continuous' ? new StreamChecker(cfg, s, undefined, this.cache) : null));
     this.keepers = cfg.consumers.map((s, k) => (this.owns[k] && cfg.check && s.mode === 'ring' ? new TailKeeper(cfg, s, ringKeep(s.size), this.cache) : null));
     this.dumps = cfg.consumers.map((s, k) => (this.owns[k] && dumpDir ? new DumpWriter(dumpDir, s.id) : null));

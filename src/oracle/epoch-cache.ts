@@ -4,15 +4,19 @@
  * Several consumers see the same (epoch, CPU): a CPU's cpu-all and cpu-kernel streams, a ring
  * beside a continuous consumer, and a thread's streams on the CPU that runs it. Each regenerated
  * that epoch on its own; this keeps the last few generated, so the second stream to ask reads
- * the first one's. What is cached is the workload regenerated from (config, seed) by the oracle
- * itself, never anything the data path wrote, so the oracle stays independent of what it checks.
- * A hit hands back exactly the events generateEpoch would have made (it is a pure function of
- * config, seed, epoch and CPU), so no expected record depends on which stream asked first.
+ * the first one's. Before generating, it reads the epoch from the generator thread's queue if a
+ * slot still holds it (workload/chunk-queue.ts): that is the workload as generateEpoch made it
+ * on another thread, taken only with the checksum the generator stored beside it, so a slot the
+ * CPU worker (the data path) had written to would fail and the epoch be generated here. Either
+ * way the oracle derives nothing from what the data path produced, and every hit hands back
+ * exactly the events generateEpoch makes here (a pure function of config, seed, epoch and
+ * CPU), so no expected record depends on where the epoch came from.
  */
 import type { SimConfig } from '../model/config.js';
 import type { EventChunk } from '../workload/events.js';
 import type { EpochSchedule } from '../workload/epoch-schedule.js';
 import { generateEpoch, newChunk } from '../workload/generator.js';
+import { ChunkQueue, type QueueMemory } from '../workload/chunk-queue.js';
 
 export class EpochCache {
   /** Cached chunks, least recently used first; `keys[i]` is chunk i's epoch * cpus + cpu. */
@@ -22,8 +26,33 @@ export class EpochCache {
   frontier = -1;
   hits = 0;
   misses = 0;
+  /** Epochs read from the generator threads' queues. */
+  shared = 0;
+  /** Each CPU's queue and its index there (none: no generator thread, or no checking). */
+  private readonly queues: ({ q: ChunkQueue; c: number } | null)[];
 
-  constructor(private readonly cfg: SimConfig, private readonly capacity = Math.min(cfg.cpus, 16) + 4) {}
+  constructor(private readonly cfg: SimConfig, private readonly capacity = Math.min(cfg.cpus, 16) + 4, queues?: QueueMemory[]) {
+    this.queues = Array.from({ length: cfg.cpus }, () => null);
+    for (const m of queues ?? []) {
+      const q = new ChunkQueue(m.sab, m.cpus.length, cfg.workload.timesliceBranches);
+      m.cpus.forEach((cpu, c) => { this.queues[cpu] = { q, c }; });
+    }
+  }
+
+  /**
+   * Run `use` on epoch `schedule.epoch` of `cpu`: read from the generator's queue if it still
+   * holds it (`undo` takes back a use whose read did not check out), else from this cache or
+   * generated now.
+   */
+  withEpoch(schedule: EpochSchedule, cpu: number, use: (chunk: EventChunk) => void, undo: () => void): void {
+    const at = this.queues[cpu];
+    if (at && at.q.read(at.c, schedule.epoch, use, undo)) {
+      this.shared++;
+      if (schedule.epoch > this.frontier) this.frontier = schedule.epoch;
+      return;
+    }
+    use(this.get(schedule, cpu));
+  }
 
   /**
    * Epoch `schedule.epoch` of `cpu`, generated now or earlier for another stream. Valid until

@@ -66,12 +66,17 @@ export class ExpectedStream implements ExpectedSource {
       this.schedule.seek(this.epoch);
       const cpu = this.cpuInEpoch();
       if (cpu >= 0) {
-        let chunk = this.chunk;
-        if (this.cache) chunk = this.cache.get(this.schedule, cpu);
-        else generateEpoch(this.cfg, this.schedule, cpu, chunk);
         // A thread that blocked mid-timeslice owns the events up to its switch to idle.
-        const end = this.spec.kind.startsWith('cpu') ? chunk.length : chunk.ownedEnd;
-        applyView(this.spec.kind, chunk, 0, end, this.cfg, this.batch);
+        const view = (chunk: EventChunk): void => {
+          applyView(this.spec.kind, chunk, 0, this.spec.kind.startsWith('cpu') ? chunk.length : chunk.ownedEnd, this.cfg, this.batch);
+        };
+        if (this.cache) {
+          const mark = this.batch.length;
+          this.cache.withEpoch(this.schedule, cpu, view, () => { this.batch.length = mark; });
+        } else {
+          generateEpoch(this.cfg, this.schedule, cpu, this.chunk);
+          view(this.chunk);
+        }
       }
       this.epoch++;
     }

@@ -28,6 +28,7 @@ import type { RunResult } from './result.js';
 import type { RunOptions } from './run-options.js';
 import { checkMemoryBudget } from './memory-budget.js';
 import { Runner } from './runner.js';
+import { makeQueues } from '../workload/chunk-queue.js';
 
 export async function run(input: ConfigInput | SimConfig, opts: RunOptions = {}): Promise<RunResult> {
   const cfg = resolveConfig(input);
@@ -64,6 +65,8 @@ async function runResolved(cfg: SimConfig, opts: RunOptions): Promise<RunResult>
     };
     const gates = await gateTable(cfg, opts.signal);
     if (gates) state.gates = gates;
+    const queues = makeQueues(cfg);
+    if (queues) state.queues = queues;
   } catch (e) {
     // Within the budget but more than this machine will give: still bad input, still nothing started.
     if (!(e instanceof RangeError)) throw e;

@@ -1,6 +1,7 @@
 /** Everything a worker needs to attach to a run's shared memory (passed as workerData). */
 import type { SimConfig } from '../model/config.js';
 import type { Layout } from '../mem/layout.js';
+import type { QueueMemory } from '../workload/chunk-queue.js';
 
 export interface SharedState {
   cfg: SimConfig;
@@ -12,6 +13,8 @@ export interface SharedState {
   clock: SharedArrayBuffer;
   /** Float64 figures for progress and the watchdog (not part of the protocol). */
   stats: SharedArrayBuffer;
+  /** The generator threads' queues, one per CPU worker (workload/chunk-queue.ts). */
+  queues?: QueueMemory[];
   /** Gated threads' outcomes (gate-table.ts), worked out once for every worker. */
   gates?: Float64Array;
 }

@@ -6,7 +6,10 @@
  * sat idle. A generator thread per CPU worker (workers/generator.ts) fills each CPU's next
  * epochs here while the CPU worker executes the ones before. Nothing a CPU does depends on when
  * its epochs were generated (the workload is a pure function of config, seed, CPU and epoch),
- * so no figure changes; the oracle still regenerates every epoch on its own.
+ * so no figure changes. A slot keeps its epoch for a while after the CPU worker is done with
+ * it, and the oracle's sinks may read it there (read()) instead of generating it again: only
+ * what the generator wrote, checked against the checksum it stored, so nothing the data path
+ * did can reach the oracle this way (oracle/epoch-cache.ts).
  *
  * Layout (one SharedArrayBuffer per CPU worker; c: the CPU's index in the worker, k: a slot):
  *
@@ -16,34 +19,45 @@
  *                [2 + 2c]       PRODUCED[c]: epochs of CPU c published so far, or
  *                               -(published + 1) once its workload is finished
  *                [3 + 2c]       CONSUMED[c]: epochs of CPU c the CPU worker is done with
- *   then, per (c, k), slotsPerCpu() slots per CPU, each 8-byte aligned:
+ *                [2 + 2n + c*D + k]  VERSION of slot k of CPU c (n CPUs, D slots each): odd
+ *                               while the generator writes it
+ *   then, per (c, k), D = slotsPerCpu() slots per CPU, each 8-byte aligned:
  *     Float64 header[HEADER]    length, tid, start, epoch, migratedAfter, ownedEnd,
- *                               gateRecords, gateBlock, gatePc, gatePcHi, gateKind
+ *                               gateRecords, gateBlock, gatePc, gatePcHi, gateKind, checksum
  *     the chunk's arrays        as EventChunk lays them out (events.ts)
  *
- * Who writes what: the generator writes slot (PRODUCED[c] % slots) of CPU c, and only while
- * PRODUCED[c] - CONSUMED[c] < the slots per CPU; then it publishes it with Atomics.store of PRODUCED[c] + 1
- * (release: the slot's plain stores before it are visible to whoever loads that value) and
- * rings the CPU worker's host bell (ctl HOST_BELL, add then notify). The CPU worker reads slot
- * (CONSUMED[c] % slots) only after an Atomics.load of PRODUCED[c] shows it published, and when
- * done with it stores CONSUMED[c] + 1 (Atomics.store), then rings GEN_BELL; from then on the
- * slot is the generator's again. One producer and one consumer per CPU: no compare-exchange.
+ * Who writes what: epoch e of CPU c lives in slot e % D. The generator writes slot
+ * (PRODUCED[c] % D) only while PRODUCED[c] - CONSUMED[c] < aheadPerCpu() (so the D - ahead
+ * epochs before stay readable): it makes VERSION odd (Atomics.add), writes the epoch and its
+ * header, makes VERSION even again (Atomics.add), then publishes with Atomics.store of
+ * PRODUCED[c] + 1 (release: the plain stores before it are visible to whoever loads that value)
+ * and rings the CPU worker's host bell (ctl HOST_BELL, add then notify). The CPU worker reads
+ * slot (CONSUMED[c] % D) only after an Atomics.load of PRODUCED[c] shows it published, never
+ * writes it, and when done stores CONSUMED[c] + 1 (Atomics.store), then rings GEN_BELL. One
+ * producer and one consumer per CPU: no compare-exchange. A sink reads any slot as a seqlock:
+ * VERSION even before, the epoch it wants in the header, the same VERSION and a matching
+ * checksum after; anything else and it generates the epoch itself.
  */
 import type { SimConfig } from '../model/config.js';
 import { EventChunk } from './events.js';
 import { epochCount } from './generator.js';
 
 /**
- * Slots per CPU: the epoch being executed and the ones generated meanwhile. The more, the
- * longer the generator can work on while the CPU worker waits for the coordinator. A CPU
- * worker's queue holds about 32 epochs in all (each some 0.75 MB at the default timeslice),
- * and one per CPU at least: with more than 16 CPUs to a worker, the generator fills the
- * others' while one executes, and the memory stays what one chunk per CPU took before.
+ * Slots per CPU: the epoch being executed, up to aheadPerCpu() - 1 generated meanwhile, and the
+ * ones kept for the oracle's sinks. A CPU worker's queue holds about 64 epochs in all (each
+ * some 0.75 MB at the default timeslice), and one per CPU at least: with more than 16 CPUs to a
+ * worker the generator fills the others' while one executes, and the memory stays what one
+ * chunk per CPU took before.
  */
 export function slotsPerCpu(cpus: number): number {
-  return Math.max(1, Math.min(8, Math.floor(32 / cpus)));
+  return Math.max(1, Math.min(16, Math.floor(64 / cpus)));
 }
-const HEADER = 11;
+
+/** Epochs of a CPU the generator may hold published and not yet done with (the executing one included). */
+export function aheadPerCpu(cpus: number): number {
+  return Math.min(slotsPerCpu(cpus), 4);
+}
+const HEADER = 12;
 export const GEN_BELL = 0;
 export const GEN_FAILED = 1;
 const produced = (c: number): number => 2 + 2 * c;
@@ -53,9 +67,33 @@ function slotBytes(capacity: number): number {
   return Math.ceil((HEADER * 8 + EventChunk.bytes(capacity)) / 8) * 8;
 }
 
+function wordCount(cpus: number): number {
+  return 2 + 2 * cpus + cpus * slotsPerCpu(cpus);
+}
+
 /** Bytes of the queue for `cpus` CPUs with chunks of `capacity` events. */
 export function chunkQueueBytes(cpus: number, capacity: number): number {
-  return (2 + 2 * cpus) * 4 + 4 + cpus * slotsPerCpu(cpus) * slotBytes(capacity);
+  return Math.ceil((wordCount(cpus) * 4) / 8) * 8 + cpus * slotsPerCpu(cpus) * slotBytes(capacity);
+}
+
+/** An order-sensitive hash of an epoch's events and header (the oracle checks what it reads). */
+function checksum(ch: EventChunk): number {
+  const n = ch.length;
+  let h = Math.imul(n, 0x9e3779b1) ^ ch.tid ^ Math.imul(ch.ownedEnd + 1, 0x85ebca6b) ^ Math.imul(ch.migratedAfter + 2, 0xc2b2ae35);
+  h = (Math.imul(h, 31) + ch.gateRecords + ch.gateBlock * 7 + ch.gatePc + ch.gatePcHi * 3 + ch.gateKind * 5) | 0;
+  const rec = ch.rec, type = ch.type, kt = ch.kindOrTid, cr3 = ch.switchCr3, pk = ch.switchPendingKind;
+  // Four independent lanes, so the multiplies overlap instead of waiting on each other.
+  let a = h, b = ~h, c = h ^ 0x5bd1e995, d = h + 0x27d4eb2f;
+  for (let i = 0; i < n; i++) {
+    const o = i * 6;
+    a = (Math.imul(a, 31) + rec[o]!) | 0;
+    b = (Math.imul(b, 37) + rec[o + 1]!) | 0;
+    c = (Math.imul(c, 41) + (rec[o + 2]! ^ (type[i]! << 24))) | 0;
+    d = (Math.imul(d, 43) + (rec[o + 3]! ^ kt[i]!)) | 0;
+    a = (Math.imul(a, 31) + (rec[o + 4]! ^ (rec[o + 5]! << 8) ^ cr3[i]!)) | 0;
+    b = (Math.imul(b, 37) + pk[i]!) | 0;
+  }
+  return (Math.imul(a, 0x85ebca6b) ^ Math.imul(b, 0xc2b2ae35) ^ Math.imul(c, 0x27d4eb2f) ^ d) | 0;
 }
 
 /**
@@ -69,14 +107,31 @@ export function usesGenerator(cfg: SimConfig): boolean {
   return cfg.clock === 'model' && cfg.traces.length === 0 && epochCount(cfg) > 2 && Math.ceil(cfg.cpus / cfg.cpusPerWorker) <= 2;
 }
 
+/** The CPUs of each CPU worker (runner.ts groups them the same way). */
+function workerCpus(cfg: SimConfig): number[][] {
+  const groups: number[][] = [];
+  for (let first = 0; first < cfg.cpus; first += cfg.cpusPerWorker) {
+    groups.push(Array.from({ length: Math.min(cfg.cpusPerWorker, cfg.cpus - first) }, (_, k) => first + k));
+  }
+  return groups;
+}
+
 /** Bytes of all the run's queues (one per CPU worker), for the memory budget. */
 export function queuesBytes(cfg: SimConfig): number {
   if (!usesGenerator(cfg)) return 0;
-  let bytes = 0;
-  for (let first = 0; first < cfg.cpus; first += cfg.cpusPerWorker) {
-    bytes += chunkQueueBytes(Math.min(cfg.cpusPerWorker, cfg.cpus - first), cfg.workload.timesliceBranches);
-  }
-  return bytes;
+  return workerCpus(cfg).reduce((bytes, cpus) => bytes + chunkQueueBytes(cpus.length, cfg.workload.timesliceBranches), 0);
+}
+
+/** A CPU worker's queue memory and its CPUs, as the run hands it to the worker and the sinks. */
+export interface QueueMemory {
+  sab: SharedArrayBuffer;
+  cpus: number[];
+}
+
+/** The run's queues (run.ts allocates them with the other shared memory), or undefined. */
+export function makeQueues(cfg: SimConfig): QueueMemory[] | undefined {
+  if (!usesGenerator(cfg)) return undefined;
+  return workerCpus(cfg).map((cpus) => ({ sab: new SharedArrayBuffer(chunkQueueBytes(cpus.length, cfg.workload.timesliceBranches)), cpus }));
 }
 
 /** An EventChunk whose arrays are views of a slot, and the slot's header. */
@@ -85,11 +140,12 @@ class SlotChunk extends EventChunk {
     super(capacity, { sab, offset: offset + HEADER * 8 });
   }
 
-  /** The scalar fields into the header (generator, before publishing). */
-  save(): void {
+  /** The scalar fields into the header, and the checksum if asked (generator, before publishing). */
+  save(sum: boolean): void {
     const h = this.header;
     h[0] = this.length; h[1] = this.tid; h[2] = this.start; h[3] = this.epoch; h[4] = this.migratedAfter;
     h[5] = this.ownedEnd; h[6] = this.gateRecords; h[7] = this.gateBlock; h[8] = this.gatePc; h[9] = this.gatePcHi; h[10] = this.gateKind;
+    h[11] = sum ? checksum(this) : NaN;
   }
 
   /** The scalar fields from the header (CPU worker, after seeing it published). */
@@ -103,14 +159,16 @@ class SlotChunk extends EventChunk {
 /** One side's view of a CPU worker's queue (both sides build the same object). */
 export class ChunkQueue {
   readonly words: Int32Array;
-  /** Slots per CPU. */
+  /** Slots per CPU, and how many of them the generator may fill ahead of the CPU worker. */
   readonly depth: number;
+  readonly aheadMax: number;
   private readonly slots: SlotChunk[];
 
   constructor(readonly sab: SharedArrayBuffer, readonly cpus: number, readonly capacity: number) {
-    this.words = new Int32Array(sab, 0, 2 + 2 * cpus);
+    this.words = new Int32Array(sab, 0, wordCount(cpus));
     this.depth = slotsPerCpu(cpus);
-    const base = Math.ceil(((2 + 2 * cpus) * 4) / 8) * 8;
+    this.aheadMax = aheadPerCpu(cpus);
+    const base = Math.ceil((wordCount(cpus) * 4) / 8) * 8;
     const size = slotBytes(capacity);
     this.slots = [];
     for (let s = 0; s < cpus * this.depth; s++) {
@@ -123,25 +181,36 @@ export class ChunkQueue {
     return this.slots[c * this.depth + (seq % this.depth)]!;
   }
 
+  private version(c: number, seq: number): number {
+    return 2 + 2 * this.cpus + c * this.depth + (seq % this.depth);
+  }
+
   // ---- the generator's side ----
 
-  /** CPU c's next slot to fill, or null while every slot is still the CPU worker's (or c is finished). */
+  /**
+   * CPU c's next slot to fill (marked as being written: fill it, then publish() or finish()),
+   * or null while it is as far ahead as it may be (or c is finished).
+   */
   toFill(c: number): EventChunk | null {
     const p = Atomics.load(this.words, produced(c));
-    if (p < 0 || p - Atomics.load(this.words, consumed(c)) >= this.depth) return null;
+    if (p < 0 || p - Atomics.load(this.words, consumed(c)) >= this.aheadMax) return null;
+    Atomics.add(this.words, this.version(c, p), 1);
     return this.slot(c, p);
   }
 
-  /** Publish the slot toFill(c) gave, filled. */
-  publish(c: number): void {
+  /** Publish the slot toFill(c) gave, filled; with its checksum if the oracle may read it. */
+  publish(c: number, sum: boolean): void {
     const p = Atomics.load(this.words, produced(c));
-    this.slot(c, p).save();
+    this.slot(c, p).save(sum);
+    Atomics.add(this.words, this.version(c, p), 1);
     Atomics.store(this.words, produced(c), p + 1);
   }
 
-  /** CPU c's workload is finished: no slot will follow. */
+  /** CPU c's workload is finished: no slot will follow (the one toFill() gave is unchanged). */
   finish(c: number): void {
-    Atomics.store(this.words, produced(c), -(Atomics.load(this.words, produced(c)) + 1));
+    const p = Atomics.load(this.words, produced(c));
+    Atomics.add(this.words, this.version(c, p), 1);
+    Atomics.store(this.words, produced(c), -(p + 1));
   }
 
   /** Slots of CPU c published and not yet consumed (how far ahead the generator is). */
@@ -173,5 +242,28 @@ export class ChunkQueue {
 
   failed(): boolean {
     return Atomics.load(this.words, GEN_FAILED) !== 0;
+  }
+
+  // ---- a sink's side (the oracle) ----
+
+  /**
+   * Epoch `epoch` of CPU c, if its slot still holds it: `use` runs on it, then the read is
+   * checked (the same VERSION, its checksum); if that fails, `undo` takes back what `use` did.
+   * False: not read (not there, being written, or it did not check out).
+   */
+  read(c: number, epoch: number, use: (chunk: EventChunk) => void, undo: () => void): boolean {
+    const vi = this.version(c, epoch);
+    const v = Atomics.load(this.words, vi);
+    if (v === 0 || (v & 1) !== 0) return false;
+    const slot = this.slot(c, epoch);
+    slot.load();
+    const want = slot.header[11]!;
+    if (slot.epoch !== epoch || Number.isNaN(want) || !(slot.length <= this.capacity) || !(slot.ownedEnd <= slot.length)) return false;
+    use(slot);
+    if (checksum(slot) !== want || Atomics.load(this.words, vi) !== v) {
+      undo();
+      return false;
+    }
+    return true;
   }
 }
