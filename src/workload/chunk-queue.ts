@@ -76,22 +76,31 @@ export function chunkQueueBytes(cpus: number, capacity: number): number {
   return Math.ceil((wordCount(cpus) * 4) / 8) * 8 + cpus * slotsPerCpu(cpus) * slotBytes(capacity);
 }
 
-/** An order-sensitive hash of an epoch's events and header (the oracle checks what it reads). */
+/**
+ * An order-sensitive hash of what the oracle's views read of an epoch (views.ts: the records,
+ * event types, entry kinds and incoming tids, new address spaces) and of its header. Four
+ * independent lanes, so the multiplies overlap instead of waiting on each other.
+ */
 function checksum(ch: EventChunk): number {
-  const n = ch.length;
-  let h = Math.imul(n, 0x9e3779b1) ^ ch.tid ^ Math.imul(ch.ownedEnd + 1, 0x85ebca6b) ^ Math.imul(ch.migratedAfter + 2, 0xc2b2ae35);
-  h = (Math.imul(h, 31) + ch.gateRecords + ch.gateBlock * 7 + ch.gatePc + ch.gatePcHi * 3 + ch.gateKind * 5) | 0;
-  const rec = ch.rec, type = ch.type, kt = ch.kindOrTid, cr3 = ch.switchCr3, pk = ch.switchPendingKind;
-  // Four independent lanes, so the multiplies overlap instead of waiting on each other.
-  let a = h, b = ~h, c = h ^ 0x5bd1e995, d = h + 0x27d4eb2f;
-  for (let i = 0; i < n; i++) {
-    const o = i * 6;
+  const n = ch.length | 0;
+  let a = Math.imul(n, 0x9e3779b1) ^ ch.tid;
+  let b = Math.imul(ch.ownedEnd + 1, 0x85ebca6b) ^ Math.imul(ch.migratedAfter + 2, 0xc2b2ae35);
+  let c = (ch.gateRecords + ch.gateBlock * 7 + ch.gatePc + ch.gatePcHi * 3 + ch.gateKind * 5) | 0;
+  let d = ch.epoch | 0;
+  const rec = ch.rec;
+  const m = n * 6;
+  for (let o = 0; o < m; o += 6) {
     a = (Math.imul(a, 31) + rec[o]!) | 0;
     b = (Math.imul(b, 37) + rec[o + 1]!) | 0;
-    c = (Math.imul(c, 41) + (rec[o + 2]! ^ (type[i]! << 24))) | 0;
-    d = (Math.imul(d, 43) + (rec[o + 3]! ^ kt[i]!)) | 0;
-    a = (Math.imul(a, 31) + (rec[o + 4]! ^ (rec[o + 5]! << 8) ^ cr3[i]!)) | 0;
-    b = (Math.imul(b, 37) + pk[i]!) | 0;
+    c = (Math.imul(c, 41) + rec[o + 2]!) | 0;
+    d = (Math.imul(d, 43) + rec[o + 3]!) | 0;
+    a = (Math.imul(a, 31) + rec[o + 4]!) | 0;
+    b = (Math.imul(b, 37) + rec[o + 5]!) | 0;
+  }
+  const type = ch.type, kt = ch.kindOrTid, cr3 = ch.switchCr3;
+  for (let i = 0; i < n; i++) {
+    c = (Math.imul(c, 41) + (type[i]! | (kt[i]! << 8))) | 0;
+    d = (Math.imul(d, 43) + cr3[i]!) | 0;
   }
   return (Math.imul(a, 0x85ebca6b) ^ Math.imul(b, 0xc2b2ae35) ^ Math.imul(c, 0x27d4eb2f) ^ d) | 0;
 }
