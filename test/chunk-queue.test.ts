@@ -19,9 +19,9 @@ describe('chunk queue', () => {
   // 2 CPUs to a worker: 8 slots each; 33: one slot each.
   it.each([2, 33])('hands each CPU its epochs in order and whole, then the end; a full queue gives the generator nothing (%i CPUs)', (cpus) => {
     const cfg = resolveConfig({ cpus, branches: 9_000, workload: { threads: cpus + 1, timesliceBranches: cap, migrationRate: 0.5 } });
-    const sab = new SharedArrayBuffer(chunkQueueBytes(cpus, cap));
-    const gen = new ChunkQueue(sab, cpus, cap);
-    const cpu = new ChunkQueue(sab, cpus, cap);
+    const sab = new SharedArrayBuffer(chunkQueueBytes(cpus, cap, true));
+    const gen = new ChunkQueue(sab, cpus, cap, true);
+    const cpu = new ChunkQueue(sab, cpus, cap, true);
     const ahead = aheadPerCpu(cpus);
     expect([slotsPerCpu(cpus), ahead]).toEqual(cpus === 2 ? [16, 4] : [1, 1]);
     for (const c of new Set([0, 1, cpus - 1])) {
@@ -60,10 +60,10 @@ describe('chunk queue', () => {
   it("a sink reads back the epochs a slot still holds, and nothing else: not one being written, not one written to after it was published", () => {
     const cpus = 2;
     const cfg = resolveConfig({ cpus, branches: 20_000, workload: { threads: 3, timesliceBranches: cap } });
-    const sab = new SharedArrayBuffer(chunkQueueBytes(cpus, cap));
-    const gen = new ChunkQueue(sab, cpus, cap);
-    const cpu = new ChunkQueue(sab, cpus, cap);
-    const sink = new ChunkQueue(sab, cpus, cap);
+    const sab = new SharedArrayBuffer(chunkQueueBytes(cpus, cap, true));
+    const gen = new ChunkQueue(sab, cpus, cap, true);
+    const cpu = new ChunkQueue(sab, cpus, cap, true);
+    const sink = new ChunkQueue(sab, cpus, cap, true);
     const work = new CpuWorkload(cfg, 1);
     const own = new CpuWorkload(cfg, 1);
     const expected: unknown[][] = [];
@@ -93,7 +93,7 @@ describe('chunk queue', () => {
     expect(read(10).ok).toBe(false);
     // A published epoch someone wrote to afterwards (the CPU worker must never): the read is
     // taken back, and the sink generates it itself.
-    const s3 = new ChunkQueue(sab, cpus, cap);
+    const s3 = new ChunkQueue(sab, cpus, cap, true);
     let slot3: EventChunk | null = null;
     s3.read(1, 3, (ch) => { slot3 = ch; }, () => {});
     (slot3 as unknown as EventChunk).rec[7] ^= 1;

@@ -46,7 +46,7 @@ const BAD: Bad[] = [
   { name: 'seed out of range', args: () => ['--seed', '4294967296'], says: ['--seed', '4294967296', 'from 0 to 4294967295'] },
   { name: 'buffer too small', args: () => ['--buffer-records', '8'], says: ['--buffer-records', ' 8 ', 'from 16'] },
   { name: 'threshold above buffer', args: () => ['--buffer-records', '64', '--threshold-records', '65'], says: ['--threshold-records', '65', '64'] },
-  { name: 'memory budget exceeded', args: () => ['--cpus', '256', '--buffer-records', '67108864'], says: ['--memory-budget', 'needs 2359671 MiB', 'budget is 2048 MiB'] },
+  { name: 'memory budget exceeded', args: () => ['--cpus', '256', '--buffer-records', '67108864'], says: ['--memory-budget', 'needs 2359672 MiB', 'budget is 2048 MiB'] },
   { name: 'zero memory budget', args: () => ['--memory-budget', '0'], says: ['--memory-budget', ' 0 ', 'an integer from 1'] },
   { name: 'watchdog too short', args: () => ['--watchdog-ms', '5'], says: ['--watchdog-ms', ' 5 ', 'from 100'] },
   { name: 'unknown format', args: () => ['--format', '16'], says: ['--format', '16', '64 or 32'] },
@@ -127,7 +127,7 @@ describe('the library API refuses bad input before any worker', () => {
   it('refuses 2.3 TB of buffers from the budget check, not from a failed allocation', async () => {
     const err = await run({ cpus: 256, bufferRecords: 1 << 26 }).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(MemoryBudgetError);
-    expect((err as MemoryBudgetError).neededMiB).toBe(2_359_671);
+    expect((err as MemoryBudgetError).neededMiB).toBe(2_359_672);
     expect((err as MemoryBudgetError).budgetMiB).toBe(2_048);
     expect((err as Error).message).toContain('--memory-budget');
   });

@@ -54,6 +54,15 @@ const CASES: Case[] = [
     says: ['cpus 0-1 failed', 'workload generator: injected fault'],
   },
   {
+    // A generator that stops for good: the CPUs wait for their next epoch; the watchdog names it.
+    name: 'a workload generator thread that hangs (watchdog)',
+    args: [...LONG, '--watchdog-ms', '1000'],
+    env: { BTSIM_TEST_FAULT_GENERATOR: '1:5:hang' },
+    actor: 'cpus 0-1',
+    says: ['cpus 0-1 failed', 'its workload generator made no progress for 1000 ms'],
+    watchdogMs: 1_000,
+  },
+  {
     name: 'the coordinator thread that throws',
     args: LONG,
     env: { BTSIM_TEST_FAULT_COORDINATOR: '300' },

@@ -1,7 +1,8 @@
 /**
  * The CPU worker: each simulated CPU it holds runs its workload through the write path until
  * done or stopped. One CPU per worker, or (modelled clock, cpusPerWorker > 1) several, stepped
- * in turn; under the modelled clock a generator thread of its own makes their epochs ahead
+ * in turn. Under the modelled clock, for a synthetic workload of more than two epochs and at
+ * most two CPU workers (usesGenerator), a generator thread of its own makes their epochs ahead
  * (workers/generator.ts, src/workload/chunk-queue.ts).
  */
 import { Worker, receiveMessageOnPort, workerData, MessageChannel } from 'node:worker_threads';
@@ -42,7 +43,7 @@ function startGenerator(bell: number): { queue: ChunkQueue; failure: () => strin
   });
   worker.unref();
   return {
-    queue: new ChunkQueue(sab, cpus!.length, capacity),
+    queue: new ChunkQueue(sab, cpus!.length, capacity, cfg.check),
     failure: () => (receiveMessageOnPort(port1)?.message as string | undefined) ?? 'the workload generator failed',
     stop: () => void worker.terminate(),
   };
@@ -52,44 +53,52 @@ serve({
   run(): CpuResult[] {
     const cfg = state.cfg;
     const stats = new Float64Array(state.stats);
-    for (const c of cpus!) stats[c * CPU_STAT_STRIDE + CPU_STAT_STARTED] = 1;
     const ctl = new Int32Array(state.ctl);
     const bell = hostBell(cpus![0]!, cfg.cpusPerWorker);
-    const gen = startGenerator(bell);
-    const shared = cpus!.length > 1;
-    const mem = shared ? new CooperativeMem(ctl) : undefined;
-    const group = cpus!.map((c, k) => {
-      const core = new CpuCore(cfg, c, mem ?? memFor(cfg, state.ctl, c), state.layout, state.bufs, stats, state.clock);
-      const afterEpoch = onEpoch && ((): void => onEpoch(c, core.branches));
-      if (gen) {
-        // Epochs from the generator thread; a schedule of its own follows them for the
-        // gated threads' stalls (as far as this CPU got).
-        const schedule = new Schedule(cfg);
-        const g: GroupCpu & { stalls: () => ReturnType<Schedule['stalls']> } = {
+    let gen: ReturnType<typeof startGenerator> = null;
+    try {
+      gen = startGenerator(bell);
+      const fed = gen;
+      // Start-up is not a hang (the watchdog): a CPU the generator feeds has started once its
+      // first epoch is there; the others now.
+      const started = (c: number): void => { stats[c * CPU_STAT_STRIDE + CPU_STAT_STARTED] = 1; };
+      if (!fed) cpus!.forEach(started);
+      const shared = cpus!.length > 1;
+      const mem = shared ? new CooperativeMem(ctl) : undefined;
+      const group = cpus!.map((c, k) => {
+        const core = new CpuCore(cfg, c, mem ?? memFor(cfg, state.ctl, c), state.layout, state.bufs, stats, state.clock);
+        const afterEpoch = onEpoch && ((): void => onEpoch(c, core.branches));
+        if (fed) {
+          // Epochs from the generator thread; a schedule of its own follows them for the
+          // gated threads' stalls (as far as this CPU got).
+          const schedule = new Schedule(cfg);
+          const g: GroupCpu & { stalls: () => ReturnType<Schedule['stalls']> } = {
+            core, afterEpoch,
+            next: () => {
+              const ch = fed.queue.next(k);
+              if (ch === null && fed.queue.failed()) throw new Error(fed.failure());
+              if (ch !== null && ch !== 'end') {
+                if (ch.epoch === 0) started(c);
+                schedule.seek(ch.epoch);
+              }
+              return ch;
+            },
+            release: () => fed.queue.release(k),
+            stalls: () => schedule.stalls(),
+          };
+          return g;
+        }
+        const workload: WorkloadSource = workloadFor(cfg, c);
+        const chunk = newChunk(cfg);
+        let pending: EventChunk | 'end' | null = null;
+        const g: GroupCpu & { stalls: () => ReturnType<NonNullable<WorkloadSource['stalls']>> } = {
           core, afterEpoch,
-          next: () => {
-            const ch = gen.queue.next(k);
-            if (ch === null && gen.queue.failed()) throw new Error(gen.failure());
-            if (ch !== null && ch !== 'end') schedule.seek(ch.epoch);
-            return ch;
-          },
-          release: () => gen.queue.release(k),
-          stalls: () => schedule.stalls(),
+          next: () => (pending ??= workload.fill(chunk) ? chunk : 'end'),
+          release: () => { pending = null; },
+          stalls: () => workload.stalls?.() ?? [],
         };
         return g;
-      }
-      const workload: WorkloadSource = workloadFor(cfg, c);
-      const chunk = newChunk(cfg);
-      let pending: EventChunk | 'end' | null = null;
-      const g: GroupCpu & { stalls: () => ReturnType<NonNullable<WorkloadSource['stalls']>> } = {
-        core, afterEpoch,
-        next: () => (pending ??= workload.fill(chunk) ? chunk : 'end'),
-        release: () => { pending = null; },
-        stalls: () => workload.stalls?.() ?? [],
-      };
-      return g;
-    });
-    try {
+      });
       if (shared) {
         runCpuGroup(group, ctl, bell);
       } else {
@@ -109,9 +118,9 @@ serve({
         }
         g.core.end();
       }
+      return group.map((g) => ({ ...g.core.result(), threadStalls: g.stalls() }));
     } finally {
       gen?.stop();
     }
-    return group.map((g) => ({ ...g.core.result(), threadStalls: g.stalls() }));
   },
 });

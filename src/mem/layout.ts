@@ -57,7 +57,7 @@ export const TABLES = {
     { name: 'G_DOORBELL', at: 0, writer: 'a CPU with a request (PMI, flush, wait); modelled clock: a CPU raising SAFE while G_COORD_SLEEP; explore: a CPU actor at its end', op: 'add(+1), then notify',
       readers: 'the coordinator waits on it, never for an exact value: a change means some CPU may have a request' },
     { name: 'G_STOP', at: 1, writer: 'main thread', op: 'store 1', readers: 'every actor polls it at its batch or loop boundary; once 1 it stays 1' },
-    { name: 'G_SINK_BELL', at: 2, writer: 'coordinator, after handing a consumer buffer (CONS_FULL_SEQ)', op: 'add(+1), then notify (modelled clock: only when half the consumer\'s buffers are handed over and not back, or before it waits for one)', readers: 'the sink waits on it, 5 ms at most (it polls)' },
+    { name: 'G_SINK_BELL', at: 2, writer: 'coordinator, after handing a consumer buffer (CONS_FULL_SEQ)', op: 'add(+1), then notify (modelled clock: notify only when half the consumer\'s buffers are handed over and not back; a drain about to wait for a buffer notifies without adding)', readers: 'the sink waits on it, 5 ms at most (it polls)' },
     { name: 'G_COORD_BELL', at: 3, writer: 'sink, after returning a consumer buffer (CONS_FREE_SEQ)', op: 'add(+1), then notify', readers: 'the coordinator waits on it' },
     { name: 'G_POOL_HEAD', at: 4, writer: 'whoever pushes or pops a spare buffer (free-pool.ts)', op: 'cas only',
       readers: 'tag << 16 | id + 1 (0 in the low half: empty); the tag makes a popped-and-pushed-back head differ' },

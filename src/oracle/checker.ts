@@ -42,12 +42,13 @@ const HISTORY = 1 << 12;
 const HELD_MAX = 1 << 22;
 
 /**
- * Records of a ring's expected stream to keep while the run goes (TailKeeper): its size twice
- * over (markers may stand for more records than the ring holds) and the checker's history.
- * A ring whose markers stand for more is checked from a fresh pass at the end.
+ * Records of a ring's expected stream to keep while the run goes (TailKeeper): the ring's size
+ * and the checker's history, enough when its markers stand for no more records than they take
+ * (no loss inside the ring). A ring whose markers stand for more is checked from a fresh pass at
+ * the end, as before. Every checked ring holds this for the whole run: the memory budget counts it.
  */
 export function ringKeep(size: number): number {
-  return Math.min(HELD_MAX, 2 * size + HISTORY);
+  return Math.min(HELD_MAX, size + HISTORY);
 }
 
 /** Whether the record at word `e` of `x` is (fLo, fHi, tLo, tHi, flLo, flHi), bit for bit. */

@@ -34,7 +34,7 @@ export class EpochCache {
   constructor(private readonly cfg: SimConfig, private readonly capacity = Math.min(cfg.cpus, 16) + 4, queues?: QueueMemory[]) {
     this.queues = Array.from({ length: cfg.cpus }, () => null);
     for (const m of queues ?? []) {
-      const q = new ChunkQueue(m.sab, m.cpus.length, cfg.workload.timesliceBranches);
+      const q = new ChunkQueue(m.sab, m.cpus.length, cfg.workload.timesliceBranches, true);
       m.cpus.forEach((cpu, c) => { this.queues[cpu] = { q, c }; });
     }
   }

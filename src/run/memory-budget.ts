@@ -8,6 +8,8 @@ import { makeLayout, type Layout } from '../mem/layout.js';
 import { consumerRegions } from '../consumers/consumer-memory.js';
 import { gateTableBytes } from '../workload/gate-table.js';
 import { queuesBytes } from '../workload/chunk-queue.js';
+import { ringKeep } from '../oracle/checker.js';
+import { RECORD_BYTES } from '../model/hw-record.js';
 
 const MiB = 1024 * 1024;
 
@@ -32,7 +34,9 @@ export function memoryNeeded(cfg: SimConfig): { layout: Layout; consBytes: numbe
   const consBytes = consumerRegions(cfg).bytes;
   // The gate table is copied to the sink and every CPU worker.
   const gates = gateTableBytes(cfg) * (cfg.cpus + 2);
-  return { layout, consBytes, total: layout.bufsBytes + consBytes + layout.ctlWords * 4 + gates + queuesBytes(cfg) };
+  // Each checked ring's tail, kept by its sink for the whole run (oracle/checker.ts ringKeep).
+  const keepers = cfg.check ? cfg.consumers.reduce((n, c) => n + (c.mode === 'ring' ? ringKeep(c.size) * RECORD_BYTES : 0), 0) : 0;
+  return { layout, consBytes, total: layout.bufsBytes + consBytes + layout.ctlWords * 4 + gates + queuesBytes(cfg) + keepers };
 }
 
 /** Throw a MemoryBudgetError if the run's buffers do not fit its budget. Allocates nothing. */

@@ -76,7 +76,7 @@ export class Runner {
     this.ctl = new Int32Array(state.ctl);
     this.stats = new Float64Array(state.stats);
     this.cpuResults = new Array<CpuResult | undefined>(cfg.cpus).fill(undefined);
-    this.watchdog = new Watchdog(cfg, this.ctl, this.stats, designName, this.cpuResults, (f) => this.stop(f));
+    this.watchdog = new Watchdog(cfg, this.ctl, this.stats, designName, this.cpuResults, (f) => this.stop(f), state.queues);
   }
 
   async go(): Promise<RunResult> {

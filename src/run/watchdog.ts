@@ -9,6 +9,7 @@
  */
 import type { SimConfig } from '../model/config.js';
 import { FLUSH_ACK, FLUSH_REQ, G_HEARTBEAT, PMI_ACK, PMI_REQ, WAIT_ACK, WAIT_REQ, cpuWord } from '../mem/layout.js';
+import { ChunkQueue, type QueueMemory } from '../workload/chunk-queue.js';
 import type { CpuResult } from '../frontend/cpu-result.js';
 import { CPU_STAT_BRANCHES, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STARTED, CPU_STAT_STRIDE } from '../mem/layout.js';
 import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat } from '../mem/layout.js';
@@ -45,6 +46,13 @@ export class Watchdog {
   private readonly cpuSpawnAt: number[];
   /** When each CPU last was not in an overflow interrupt (host clock: a held CPU). */
   private readonly pmiSince: number[];
+  /**
+   * The CPU workers' generator threads (workload/chunk-queue.ts): each one's progress (epochs
+   * published), and which generator feeds each CPU. A CPU waiting for its next epoch is not
+   * hung while its generator moves on; a generator that does not is.
+   */
+  private readonly generators: { q: ChunkQueue; actor: string; seen: number; seenAt: number }[];
+  private readonly fedBy: ({ g: number; k: number } | null)[];
 
   constructor(
     private readonly cfg: SimConfig,
@@ -54,7 +62,16 @@ export class Watchdog {
     /** The CPUs' handed-over results, as the run fills them in: a CPU that has one is done. */
     private readonly cpuResults: readonly (CpuResult | undefined)[],
     private readonly stop: (fault: Fault) => void,
+    queues: QueueMemory[] = [],
   ) {
+    this.generators = queues.map((m) => ({
+      q: new ChunkQueue(m.sab, m.cpus.length, cfg.workload.timesliceBranches, cfg.check),
+      actor: m.cpus.length === 1 ? `cpu${m.cpus[0]}` : `cpus ${m.cpus[0]}-${m.cpus.at(-1)}`,
+      seen: 0,
+      seenAt: Date.now(),
+    }));
+    this.fedBy = new Array<{ g: number; k: number } | null>(cfg.cpus).fill(null);
+    queues.forEach((m, g) => m.cpus.forEach((cpu, k) => { this.fedBy[cpu] = { g, k }; }));
     this.cpuSeen = new Array<number>(cfg.cpus).fill(0);
     this.cpuSeenAt = new Array<number>(cfg.cpus).fill(Date.now());
     this.cpuSpawnAt = new Array<number>(cfg.cpus).fill(Date.now());
@@ -108,8 +125,25 @@ export class Watchdog {
       this.cpusStarted = started;
       this.lastStartAt = now;
     }
+    for (const g of this.generators) {
+      const n = g.q.published();
+      if (n !== g.seen) {
+        g.seen = n;
+        g.seenAt = now;
+      }
+    }
     for (let c = 0; c < this.cfg.cpus; c++) {
       if (this.cpuResults[c]) continue;
+      const fed = this.fedBy[c];
+      const gen = fed ? this.generators[fed.g] : undefined;
+      if (fed && gen && gen.q.waitsForEpoch(fed.k)) {
+        // Waiting for its next epoch: progress while the generator makes progress (before its
+        // first epoch, the generator is still starting: as long as a worker may take to start).
+        const allowed = gen.seen === 0 ? Math.max(limit, CPU_START_MS) : limit;
+        if (now - gen.seenAt > allowed) return this.stop({ actor: gen.actor, cause: `its workload generator made no progress for ${allowed} ms (${HINT})` });
+        this.cpuSeenAt[c] = now;
+        continue;
+      }
       if (this.stats[c * CPU_STAT_STRIDE + CPU_STAT_STARTED] === 0) {
         // Still loading: hung only when no worker has begun its run for a long while.
         const since = Math.max(this.lastStartAt, this.cpuSpawnAt[c]!);

@@ -43,19 +43,19 @@ import { EventChunk } from './events.js';
 import { epochCount } from './generator.js';
 
 /**
- * Slots per CPU: the epoch being executed, up to aheadPerCpu() - 1 generated meanwhile, and the
- * ones kept for the oracle's sinks. A CPU worker's queue holds about 64 epochs in all (each
- * some 0.75 MB at the default timeslice), and one per CPU at least: with more than 16 CPUs to a
- * worker the generator fills the others' while one executes, and the memory stays what one
- * chunk per CPU took before.
+ * Slots per CPU: the epoch being executed, up to aheadPerCpu() - 1 generated meanwhile, and,
+ * with checking on (`retain`), the ones kept for the oracle's sinks. A CPU worker's queue holds
+ * about 64 epochs in all when kept (each some 0.75 MB at the default timeslice), and one per CPU
+ * at least: with more than 16 CPUs to a worker the generator fills the others' while one
+ * executes, and nothing is kept for the sinks beyond what the CPU worker still needs.
  */
-export function slotsPerCpu(cpus: number): number {
-  return Math.max(1, Math.min(16, Math.floor(64 / cpus)));
+export function slotsPerCpu(cpus: number, retain = true): number {
+  return retain ? Math.max(1, Math.min(16, Math.floor(64 / cpus))) : aheadPerCpu(cpus);
 }
 
 /** Epochs of a CPU the generator may hold published and not yet done with (the executing one included). */
 export function aheadPerCpu(cpus: number): number {
-  return Math.min(slotsPerCpu(cpus), 4);
+  return Math.min(slotsPerCpu(cpus, true), 4);
 }
 const HEADER = 12;
 export const GEN_BELL = 0;
@@ -67,13 +67,13 @@ function slotBytes(capacity: number): number {
   return Math.ceil((HEADER * 8 + EventChunk.bytes(capacity)) / 8) * 8;
 }
 
-function wordCount(cpus: number): number {
-  return 2 + 2 * cpus + cpus * slotsPerCpu(cpus);
+function wordCount(cpus: number, retain: boolean): number {
+  return 2 + 2 * cpus + cpus * slotsPerCpu(cpus, retain);
 }
 
-/** Bytes of the queue for `cpus` CPUs with chunks of `capacity` events. */
-export function chunkQueueBytes(cpus: number, capacity: number): number {
-  return Math.ceil((wordCount(cpus) * 4) / 8) * 8 + cpus * slotsPerCpu(cpus) * slotBytes(capacity);
+/** Bytes of the queue for `cpus` CPUs with chunks of `capacity` events (`retain`: slots kept for the sinks). */
+export function chunkQueueBytes(cpus: number, capacity: number, retain: boolean): number {
+  return Math.ceil((wordCount(cpus, retain) * 4) / 8) * 8 + cpus * slotsPerCpu(cpus, retain) * slotBytes(capacity);
 }
 
 /**
@@ -128,7 +128,7 @@ function workerCpus(cfg: SimConfig): number[][] {
 /** Bytes of all the run's queues (one per CPU worker), for the memory budget. */
 export function queuesBytes(cfg: SimConfig): number {
   if (!usesGenerator(cfg)) return 0;
-  return workerCpus(cfg).reduce((bytes, cpus) => bytes + chunkQueueBytes(cpus.length, cfg.workload.timesliceBranches), 0);
+  return workerCpus(cfg).reduce((bytes, cpus) => bytes + chunkQueueBytes(cpus.length, cfg.workload.timesliceBranches, cfg.check), 0);
 }
 
 /** A CPU worker's queue memory and its CPUs, as the run hands it to the worker and the sinks. */
@@ -140,7 +140,7 @@ export interface QueueMemory {
 /** The run's queues (run.ts allocates them with the other shared memory), or undefined. */
 export function makeQueues(cfg: SimConfig): QueueMemory[] | undefined {
   if (!usesGenerator(cfg)) return undefined;
-  return workerCpus(cfg).map((cpus) => ({ sab: new SharedArrayBuffer(chunkQueueBytes(cpus.length, cfg.workload.timesliceBranches)), cpus }));
+  return workerCpus(cfg).map((cpus) => ({ sab: new SharedArrayBuffer(chunkQueueBytes(cpus.length, cfg.workload.timesliceBranches, cfg.check)), cpus }));
 }
 
 /** An EventChunk whose arrays are views of a slot, and the slot's header. */
@@ -173,11 +173,12 @@ export class ChunkQueue {
   readonly aheadMax: number;
   private readonly slots: SlotChunk[];
 
-  constructor(readonly sab: SharedArrayBuffer, readonly cpus: number, readonly capacity: number) {
-    this.words = new Int32Array(sab, 0, wordCount(cpus));
-    this.depth = slotsPerCpu(cpus);
+  /** `retain`: slots kept for the sinks (the run is checked); every side of a queue passes the same. */
+  constructor(readonly sab: SharedArrayBuffer, readonly cpus: number, readonly capacity: number, retain: boolean) {
+    this.words = new Int32Array(sab, 0, wordCount(cpus, retain));
+    this.depth = slotsPerCpu(cpus, retain);
     this.aheadMax = aheadPerCpu(cpus);
-    const base = Math.ceil((wordCount(cpus) * 4) / 8) * 8;
+    const base = Math.ceil((wordCount(cpus, retain) * 4) / 8) * 8;
     const size = slotBytes(capacity);
     this.slots = [];
     for (let s = 0; s < cpus * this.depth; s++) {
@@ -253,6 +254,24 @@ export class ChunkQueue {
     return Atomics.load(this.words, GEN_FAILED) !== 0;
   }
 
+  // ---- the watchdog's side ----
+
+  /** CPU c waits for its next epoch: everything published is done with, and more is to come. */
+  waitsForEpoch(c: number): boolean {
+    const p = Atomics.load(this.words, produced(c));
+    return p >= 0 && p === Atomics.load(this.words, consumed(c));
+  }
+
+  /** Epochs published so far, all CPUs: the generator's progress. */
+  published(): number {
+    let n = 0;
+    for (let c = 0; c < this.cpus; c++) {
+      const p = Atomics.load(this.words, produced(c));
+      n += p < 0 ? -p - 1 : p;
+    }
+    return n;
+  }
+
   // ---- a sink's side (the oracle) ----
 
   /**
@@ -268,8 +287,16 @@ export class ChunkQueue {
     slot.load();
     const want = slot.header[11]!;
     if (slot.epoch !== epoch || Number.isNaN(want) || !(slot.length <= this.capacity) || !(slot.ownedEnd <= slot.length)) return false;
-    use(slot);
-    if (checksum(slot) !== want || Atomics.load(this.words, vi) !== v) {
+    const intact = (): boolean => checksum(slot) === want && Atomics.load(this.words, vi) === v;
+    try {
+      use(slot);
+    } catch (e) {
+      // `use` met an epoch overwritten under it: take it back. Otherwise the error is its own.
+      undo();
+      if (!intact()) return false;
+      throw e;
+    }
+    if (!intact()) {
       undo();
       return false;
     }

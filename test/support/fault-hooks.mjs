@@ -7,7 +7,8 @@
  *   BTSIM_TEST_FAULT_CPU=n:k          CPU n throws once it has executed at least k branches
  *                                     (checked between workload chunks)
  *   BTSIM_TEST_FAULT_GENERATOR=n:e    the workload generator thread throws once it has
- *                                     generated epoch e of CPU n (modelled clock)
+ *                                     generated epoch e of CPU n (modelled clock); with
+ *                                     n:e:hang it stops there for good instead
  *   BTSIM_TEST_FAULT_COORDINATOR=ms   the coordinator thread throws an uncaught error ms
  *                                     milliseconds after its service loop starts
  *   BTSIM_TEST_FAULT_MARK=file        an injected fault writes Date.now() there as it fires,
@@ -28,7 +29,7 @@ function markFault() {
 }
 
 const cpuFault = /^(\d+):(\d+)$/.exec(process.env.BTSIM_TEST_FAULT_CPU ?? '');
-const genFault = /^(\d+):(\d+)$/.exec(process.env.BTSIM_TEST_FAULT_GENERATOR ?? '');
+const genFault = /^(\d+):(\d+)(:hang)?$/.exec(process.env.BTSIM_TEST_FAULT_GENERATOR ?? '');
 const coordMs = /^\d+$/.test(process.env.BTSIM_TEST_FAULT_COORDINATOR ?? '') ? Number(process.env.BTSIM_TEST_FAULT_COORDINATOR) : undefined;
 
 /** @type {import('../../dist/src/run/fault-seam.js').FaultHooks} */
@@ -54,6 +55,7 @@ if (genFault) {
   hooks.generatorEpoch = (c, e) => {
     if (c === cpu && e >= epoch) {
       markFault();
+      if (genFault[3]) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
       throw new Error(`injected fault (BTSIM_TEST_FAULT_GENERATOR) at epoch ${e} of cpu${c}`);
     }
   };
