@@ -166,7 +166,7 @@ export class ContinuousWriter extends ConsumerWriter {
   private handoff(): void {
     const j = this.fullSeq % this.region.buffers;
     runSync(this.mem.store(consWord(this.layout, this.index, CONS_LEN + j), this.pos));
-    const full = (runSync(this.mem.add(consWord(this.layout, this.index, CONS_FULL_SEQ), 1))) + 1;
+    const full = runSync(this.mem.add(consWord(this.layout, this.index, CONS_FULL_SEQ), 1)) + 1;
     runSync(this.mem.add(G_SINK_BELL, 1));
     // Under the modelled clock, wake the sink only once half the consumer's buffers wait for
     // it: a futex wake costs the coordinator 40-70 µs on the machines this runs on, more than

@@ -45,10 +45,10 @@ export class EpochCache {
    * generated now.
    */
   withEpoch(schedule: EpochSchedule, cpu: number, use: (chunk: EventChunk) => void, undo: () => void): void {
+    if (schedule.epoch > this.frontier) this.frontier = schedule.epoch;
     const at = this.queues[cpu];
     if (at && at.q.read(at.c, schedule.epoch, use, undo)) {
       this.shared++;
-      if (schedule.epoch > this.frontier) this.frontier = schedule.epoch;
       return;
     }
     use(this.get(schedule, cpu));
@@ -58,9 +58,8 @@ export class EpochCache {
    * Epoch `schedule.epoch` of `cpu`, generated now or earlier for another stream. Valid until
    * the next call (the caller applies its view at once).
    */
-  get(schedule: EpochSchedule, cpu: number): EventChunk {
+  private get(schedule: EpochSchedule, cpu: number): EventChunk {
     const epoch = schedule.epoch;
-    if (epoch > this.frontier) this.frontier = epoch;
     const key = epoch * this.cfg.cpus + cpu;
     const at = this.keys.lastIndexOf(key);
     if (at >= 0) {

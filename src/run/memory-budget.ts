@@ -29,26 +29,27 @@ export class MemoryBudgetError extends ConfigError {
 }
 
 /** Bytes the run would allocate for buffers, to check against the budget before allocating. */
-export function memoryNeeded(cfg: SimConfig): { layout: Layout; consBytes: number; total: number } {
+export function memoryNeeded(cfg: SimConfig): { layout: Layout; consBytes: number; queues: number; total: number } {
   const layout = makeLayout(cfg.cpus, cfg.spares, cfg.bufferRecords, cfg.consumers.length, cfg.consumerBuffers, cfg.workload.threads);
   const consBytes = consumerRegions(cfg).bytes;
   // The gate table is copied to the sink and every CPU worker.
   const gates = gateTableBytes(cfg) * (cfg.cpus + 2);
   // Each checked ring's tail, kept by its sink for the whole run (oracle/checker.ts ringKeep).
   const keepers = cfg.check ? cfg.consumers.reduce((n, c) => n + (c.mode === 'ring' ? ringKeep(c.size) * RECORD_BYTES : 0), 0) : 0;
-  return { layout, consBytes, total: layout.bufsBytes + consBytes + layout.ctlWords * 4 + gates + queuesBytes(cfg) + keepers };
+  const queues = queuesBytes(cfg);
+  return { layout, consBytes, queues, total: layout.bufsBytes + consBytes + layout.ctlWords * 4 + gates + queues + keepers };
 }
 
 /** Throw a MemoryBudgetError if the run's buffers do not fit its budget. Allocates nothing. */
-export function checkMemoryBudget(cfg: SimConfig): { layout: Layout; consBytes: number; total: number } {
+export function checkMemoryBudget(cfg: SimConfig): { layout: Layout; consBytes: number; queues: number; total: number } {
   const need = memoryNeeded(cfg);
   if (need.total > cfg.memoryBudgetMiB * MiB) {
-    const { layout, consBytes } = need;
+    const { layout, consBytes, queues } = need;
     const mib = (b: number) => `${Math.ceil(b / MiB)} MiB`;
     const detail =
       `${layout.buffers} hardware buffers (${cfg.cpus} CPUs, ${cfg.spares} spares, ${layout.buffers - cfg.cpus - cfg.spares} staging) ` +
       `x ${cfg.bufferRecords} records x 24 B = ${mib(layout.bufsBytes)}, consumer buffers ${mib(consBytes)}` +
-      (queuesBytes(cfg) > 0 ? `, epochs generated ahead ${mib(queuesBytes(cfg))}` : '');
+      (queues > 0 ? `, epochs generated ahead ${mib(queues)}` : '');
     throw new MemoryBudgetError(Math.ceil(need.total / MiB), cfg.memoryBudgetMiB, detail);
   }
   return need;

@@ -23,6 +23,7 @@ import { assemble } from './assemble-result.js';
 import { Watchdog, type Fault } from './watchdog.js';
 import { faultHooks } from './fault-seam.js';
 import type { RunOptions } from './run-options.js';
+import { cpuWorkerActor, cpuWorkerGroups } from '../model/cpu-workers.js';
 
 interface CpuApi { run(): CpuResult[] }
 interface CoordApi { init(): Promise<void>; run(): Promise<void>; finish(p: PendingLoss[][]): Promise<CoordinatorResult> }
@@ -152,9 +153,8 @@ export class Runner {
     // The CPU workers load their modules while the coordinator loads the design; they start
     // executing only once it is ready (run() below).
     const cpuWorkers: { cpus: number[]; actor: string; api: ReturnType<typeof connect<CpuApi>> }[] = [];
-    for (let first = 0; first < cfg.cpus; first += cfg.cpusPerWorker) {
-      const cpus = Array.from({ length: Math.min(cfg.cpusPerWorker, cfg.cpus - first) }, (_, k) => first + k);
-      const actor = cpus.length === 1 ? `cpu${first}` : `cpus ${first}-${cpus.at(-1)}`;
+    for (const cpus of cpuWorkerGroups(cfg)) {
+      const actor = cpuWorkerActor(cpus);
       const w = this.spawn('cpu.js', actor, { state: this.state, cpus }, cpus);
       if (!w) return undefined;
       const api = connect<CpuApi>(w);

@@ -10,6 +10,7 @@
 import type { SimConfig } from '../model/config.js';
 import { FLUSH_ACK, FLUSH_REQ, G_HEARTBEAT, PMI_ACK, PMI_REQ, WAIT_ACK, WAIT_REQ, cpuWord } from '../mem/layout.js';
 import { ChunkQueue, type QueueMemory } from '../workload/chunk-queue.js';
+import { cpuWorkerActor } from '../model/cpu-workers.js';
 import type { CpuResult } from '../frontend/cpu-result.js';
 import { CPU_STAT_BRANCHES, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STARTED, CPU_STAT_STRIDE } from '../mem/layout.js';
 import { COORD_STAT_DESIGN_CPU, COORD_STAT_IN_DESIGN, coordStat } from '../mem/layout.js';
@@ -66,7 +67,7 @@ export class Watchdog {
   ) {
     this.generators = queues.map((m) => ({
       q: new ChunkQueue(m.sab, m.cpus.length, cfg.workload.timesliceBranches, cfg.check),
-      actor: m.cpus.length === 1 ? `cpu${m.cpus[0]}` : `cpus ${m.cpus[0]}-${m.cpus.at(-1)}`,
+      actor: cpuWorkerActor(m.cpus),
       seen: 0,
       seenAt: Date.now(),
     }));

@@ -41,6 +41,7 @@
 import type { SimConfig } from '../model/config.js';
 import { EventChunk } from './events.js';
 import { epochCount } from './generator.js';
+import { cpuWorkerGroups } from '../model/cpu-workers.js';
 
 /**
  * Slots per CPU: the epoch being executed, up to aheadPerCpu() - 1 generated meanwhile, and,
@@ -113,22 +114,13 @@ function checksum(ch: EventChunk): number {
  * the threads and their heaps).
  */
 export function usesGenerator(cfg: SimConfig): boolean {
-  return cfg.clock === 'model' && cfg.traces.length === 0 && epochCount(cfg) > 2 && Math.ceil(cfg.cpus / cfg.cpusPerWorker) <= 2;
-}
-
-/** The CPUs of each CPU worker (runner.ts groups them the same way). */
-function workerCpus(cfg: SimConfig): number[][] {
-  const groups: number[][] = [];
-  for (let first = 0; first < cfg.cpus; first += cfg.cpusPerWorker) {
-    groups.push(Array.from({ length: Math.min(cfg.cpusPerWorker, cfg.cpus - first) }, (_, k) => first + k));
-  }
-  return groups;
+  return cfg.clock === 'model' && cfg.traces.length === 0 && epochCount(cfg) > 2 && cpuWorkerGroups(cfg).length <= 2;
 }
 
 /** Bytes of all the run's queues (one per CPU worker), for the memory budget. */
 export function queuesBytes(cfg: SimConfig): number {
   if (!usesGenerator(cfg)) return 0;
-  return workerCpus(cfg).reduce((bytes, cpus) => bytes + chunkQueueBytes(cpus.length, cfg.workload.timesliceBranches, cfg.check), 0);
+  return cpuWorkerGroups(cfg).reduce((bytes, cpus) => bytes + chunkQueueBytes(cpus.length, cfg.workload.timesliceBranches, cfg.check), 0);
 }
 
 /** A CPU worker's queue memory and its CPUs, as the run hands it to the worker and the sinks. */
@@ -140,7 +132,7 @@ export interface QueueMemory {
 /** The run's queues (run.ts allocates them with the other shared memory), or undefined. */
 export function makeQueues(cfg: SimConfig): QueueMemory[] | undefined {
   if (!usesGenerator(cfg)) return undefined;
-  return workerCpus(cfg).map((cpus) => ({ sab: new SharedArrayBuffer(chunkQueueBytes(cpus.length, cfg.workload.timesliceBranches, cfg.check)), cpus }));
+  return cpuWorkerGroups(cfg).map((cpus) => ({ sab: new SharedArrayBuffer(chunkQueueBytes(cpus.length, cfg.workload.timesliceBranches, cfg.check)), cpus }));
 }
 
 /** An EventChunk whose arrays are views of a slot, and the slot's header. */

@@ -39,26 +39,23 @@ const hooks = {
     if (f) appendFileSync(f, `${event} ${actor}\n`);
   },
 };
-if (cpuFault) {
-  const cpu = Number(cpuFault[1]);
-  const afterBranches = Number(cpuFault[2]);
-  hooks.afterCpuEpoch = (c, branches) => {
-    if (c === cpu && branches >= afterBranches) {
-      markFault();
-      throw new Error(`injected fault (BTSIM_TEST_FAULT_CPU) after ${branches} branches`);
-    }
+/**
+ * A hook for "CPU n once its count reaches k" (the count: branches, or epochs): it marks the
+ * fault and throws `what`, or with `hang` stops that thread for good.
+ */
+function onceAt(match, what, hang = false) {
+  const cpu = Number(match[1]);
+  const at = Number(match[2]);
+  return (c, count) => {
+    if (c !== cpu || count < at) return;
+    markFault();
+    if (hang) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    throw new Error(what(c, count));
   };
 }
+if (cpuFault) hooks.afterCpuEpoch = onceAt(cpuFault, (c, branches) => `injected fault (BTSIM_TEST_FAULT_CPU) after ${branches} branches`);
 if (genFault) {
-  const cpu = Number(genFault[1]);
-  const epoch = Number(genFault[2]);
-  hooks.generatorEpoch = (c, e) => {
-    if (c === cpu && e >= epoch) {
-      markFault();
-      if (genFault[3]) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
-      throw new Error(`injected fault (BTSIM_TEST_FAULT_GENERATOR) at epoch ${e} of cpu${c}`);
-    }
-  };
+  hooks.generatorEpoch = onceAt(genFault, (c, e) => `injected fault (BTSIM_TEST_FAULT_GENERATOR) at epoch ${e} of cpu${c}`, !!genFault[3]);
 }
 if (coordMs !== undefined) {
   hooks.coordinatorRunning = () => {
