@@ -19,15 +19,14 @@
  */
 import type { SimConfig } from '../model/config.js';
 import { EntryKind, isExplicitEntry } from '../model/constants.js';
-import { KERNEL_HI, KERNEL_LO_MIN, KERNEL_LO_SPAN, USER_LO_MIN, USER_LO_SPAN, cr3Of, mmOf, userHi } from './addresses.js';
+import { KERNEL_HI, cr3Of, mmOf, userHi } from './addresses.js';
 import type { EpochSchedule } from './epoch-schedule.js';
-import { EV_ENTRY, EV_KERNEL, EV_RETURN, EV_SWITCH, EV_USER, IRQS_OFF } from '../model/event-types.js';
+import { EV_ENTRY, EV_RETURN, EV_SWITCH } from '../model/event-types.js';
 import { EventChunk, GATE_BODY, GATE_NONE, GATE_TAIL } from './events.js';
-import { RECORD_WORDS } from '../model/hw-record.js';
-import { hashKey, Rng } from '../base/prng.js';
+import { hashKey } from '../base/prng.js';
+import { EpochWriter } from './epoch-writer.js';
 
 const EXCEPTION_VECTORS = [14, 14, 14, 14, 3, 6, 13, 1];
-const PREDICTED = 1 << 4;
 /** Events every thread keeps free before its tail, where a gated one blocks: the interrupt, a kernel branch, the switch to idle. */
 const GATE_RESERVE = 3;
 
@@ -53,8 +52,8 @@ export function generateEpoch(cfg: SimConfig, schedule: EpochSchedule, cpu: numb
   const epoch = schedule.epoch;
   const len = epochLength(cfg, epoch);
   const last = epoch + 1 >= epochCount(cfg);
-  const w = cfg.workload;
-  const rng = new Rng(hashKey(cfg.seed, 0xe90c, cpu, epoch));
+  const wl = cfg.workload;
+  const w = new EpochWriter(out, hashKey(cfg.seed, 0xe90c, cpu, epoch), len);
   const T = schedule.running[cpu]!;
   const P = schedule.previous[cpu]!;
   // The tail's room is reserved from the raw pick (a pure function of the epoch), so a
@@ -62,26 +61,9 @@ export function generateEpoch(cfg: SimConfig, schedule: EpochSchedule, cpu: numb
   // to the effective pick (idle when the picked thread waits for its tracer).
   const nRaw = last ? -1 : schedule.nextRaw[cpu]!;
   const N = last ? -1 : schedule.next[cpu]!;
-  const rec = out.rec, type = out.type, kindOrTid = out.kindOrTid, switchCr3 = out.switchCr3, switchPendingKind = out.switchPendingKind;
   const uHi = T ? userHi(mmOf(T, cfg), cfg) : 0;
   const sysKind = syscallKind(cfg);
   const gate = T ? schedule.gateOf(T) : null;
-  let i = 0;
-
-  const put = (t: number, fLo: number, fHi: number, tLo: number, tHi: number): void => {
-    const o = i * RECORD_WORDS;
-    rec[o] = fLo; rec[o + 1] = fHi; rec[o + 2] = tLo; rec[o + 3] = tHi;
-    rec[o + 4] = (rng.next() & 7) !== 0 ? PREDICTED : 0; rec[o + 5] = 0;
-    type[i] = t; kindOrTid[i] = 0; switchCr3[i] = 0; switchPendingKind[i] = 0;
-    i++;
-  };
-  const kLo = (): number => KERNEL_LO_MIN + rng.below(KERNEL_LO_SPAN);
-  const uLo = (): number => USER_LO_MIN + rng.below(USER_LO_SPAN);
-  const kernelBranches = (n: number, irqsOff: number): void => {
-    for (let k = 0; k < n; k++) {
-      put(EV_KERNEL | (k < irqsOff ? IRQS_OFF : 0), kLo(), KERNEL_HI, kLo(), KERNEL_HI);
-    }
-  };
 
   // A gated thread (schedule.ts) counts the records of its gated consumer's view (the
   // thread-user rules of views.ts); when that consumer's buffer is full, the thread blocks at
@@ -91,24 +73,25 @@ export function generateEpoch(cfg: SimConfig, schedule: EpochSchedule, cpu: numb
   let pendingBlock = false;
   let block = GATE_NONE;
   let ownedEnd = -1;
-  const counted = (): void => {
-    gateRecords++;
-    if (--gateLeft === 0) {
+  const counted = (n: number): void => {
+    gateRecords += n;
+    gateLeft -= n;
+    if (gateLeft === 0) {
       pendingBlock = true;
       gateLeft = gate!.size;
     }
   };
   /** The return to user at (pc, kind) waits for the tracer: switch to the idle task instead. */
   const blockAt = (pc: number, pcHi: number, kind: number): void => {
-    put(EV_SWITCH, kLo(), KERNEL_HI, kLo(), KERNEL_HI);
-    ownedEnd = i;
+    w.event(EV_SWITCH, w.kLo(), KERNEL_HI, w.kLo(), KERNEL_HI);
+    ownedEnd = w.i;
     block = GATE_BODY;
     out.gatePc = pc; out.gatePcHi = pcHi; out.gateKind = kind;
     pendingBlock = false;
   };
 
   out.tid = T;
-  out.start = epoch * w.timesliceBranches;
+  out.start = epoch * wl.timesliceBranches;
   out.epoch = epoch;
   out.migratedAfter = T && schedule.lastCpu[T - 1]! >= 0 && schedule.lastCpu[T - 1] !== cpu ? schedule.lastRan[T - 1]! : -1;
 
@@ -120,7 +103,7 @@ export function generateEpoch(cfg: SimConfig, schedule: EpochSchedule, cpu: numb
   let tailLen = 0;
   let switchSlot = 0;
   if (nRaw >= 0) {
-    tailKernel = 1 + rng.below(3);
+    tailKernel = 1 + w.below(3);
     switchSlot = T || nRaw !== T ? 1 : 0;
     tailLen = (T ? 1 : 0) + tailKernel + switchSlot;
   }
@@ -128,85 +111,79 @@ export function generateEpoch(cfg: SimConfig, schedule: EpochSchedule, cpu: numb
   const bodyEnd = Math.max(0, len - tailLen - reserve);
 
   // Head.
-  if (P >= 0 && i < bodyEnd) {
-    kernelBranches(Math.min(1 + rng.below(3), bodyEnd - i - (T ? 1 : 0)), 0);
-    if (T && i < bodyEnd) {
+  if (P >= 0 && w.i < bodyEnd) {
+    w.kernel(Math.min(1 + w.below(3), bodyEnd - w.i - (T ? 1 : 0)), 0);
+    if (T && w.i < bodyEnd) {
       const rs = schedule.resumeState(T, schedule.lastRan[T - 1]!);
-      put(EV_RETURN, kLo(), KERNEL_HI, rs.pc, rs.pcHi);
-      kindOrTid[i - 1] = rs.kind;
-      if (gate && isExplicitEntry(rs.kind)) counted();
+      w.event(EV_RETURN, w.kLo(), KERNEL_HI, rs.pc, rs.pcHi);
+      w.kindOfLast(rs.kind);
+      if (gate && isExplicitEntry(rs.kind)) counted(1);
     }
   }
 
-  // Body.
-  const pSys = w.syscallRate / 1000;
-  const pExc = pSys + w.exceptionRate / 1000;
-  const pIrq = pExc + w.interruptRate / 1000;
-  while (i < bodyEnd) {
-    if (!T) {
-      kernelBranches(1, 0);
-      continue;
-    }
-    if (pendingBlock) break;
-    const r = rng.next() / 0x1_0000_0000;
-    const room = bodyEnd - i;
-    if (r >= pIrq || room < 2) {
-      put(EV_USER, uLo(), uHi, uLo(), uHi);
-      if (gate) counted();
-      continue;
-    }
+  // Body. The idle task runs kernel branches only; a thread, user branches with entries
+  // (each an entry, a kernel path and a return) drawn between them.
+  const pSys = wl.syscallRate / 1000;
+  const pExc = pSys + wl.exceptionRate / 1000;
+  const pIrq = pExc + wl.interruptRate / 1000;
+  if (!T) w.kernel(bodyEnd - w.i, 0);
+  while (T && w.i < bodyEnd && !pendingBlock) {
+    const r = w.users(bodyEnd, pIrq, uHi, gate ? gateLeft : -1);
+    if (gate) counted(w.written);
+    if (r < 0) continue; // USERS_END or USERS_LIMIT: the loop's test says which
+    const room = bodyEnd - w.i;
     let kind: number;
-    let from = uLo();
+    let from = w.uLo();
     let back = from;
     if (r < pSys) {
       kind = sysKind;
       back = from + 2;
     } else if (r < pExc) {
-      const v = EXCEPTION_VECTORS[rng.below(EXCEPTION_VECTORS.length)]!;
+      const v = EXCEPTION_VECTORS[w.below(EXCEPTION_VECTORS.length)]!;
       kind = EntryKind.EXCEPTION_BASE + v;
       if (v === 3) back = from + 1; // int3 traps after the instruction
     } else {
       kind = EntryKind.INTERRUPT;
     }
-    let path = rng.below(2 * w.kernelPathMean);
+    let path = w.below(2 * wl.kernelPathMean);
     let irqsOff = 0;
-    if (w.irqsOffRate > 0 && rng.chance(w.irqsOffRate)) {
-      irqsOff = w.irqsOffBranches;
+    if (wl.irqsOffRate > 0 && w.chance(wl.irqsOffRate)) {
+      irqsOff = wl.irqsOffBranches;
       path = Math.max(path, irqsOff);
     }
     path = Math.min(path, room - 2);
-    put(EV_ENTRY, from, uHi, kLo(), KERNEL_HI);
-    kindOrTid[i - 1] = kind;
-    if (gate && isExplicitEntry(kind)) counted();
-    kernelBranches(path, irqsOff);
+    w.event(EV_ENTRY, from, uHi, w.kLo(), KERNEL_HI);
+    w.kindOfLast(kind);
+    if (gate && isExplicitEntry(kind)) counted(1);
+    w.kernel(path, irqsOff);
     if (pendingBlock) {
       blockAt(back, uHi, kind);
       break;
     }
-    put(EV_RETURN, kLo(), KERNEL_HI, back, uHi);
-    kindOrTid[i - 1] = kind;
-    if (gate && isExplicitEntry(kind)) counted();
+    w.event(EV_RETURN, w.kLo(), KERNEL_HI, back, uHi);
+    w.kindOfLast(kind);
+    if (gate && isExplicitEntry(kind)) counted(1);
   }
-  if (pendingBlock && block === GATE_NONE && len - i >= GATE_RESERVE) {
+  if (pendingBlock && block === GATE_NONE && len - w.i >= GATE_RESERVE) {
     // Full in user mode: the overflow interrupt, and its return to user waits.
-    const pc = uLo();
-    put(EV_ENTRY, pc, uHi, kLo(), KERNEL_HI);
-    kindOrTid[i - 1] = EntryKind.INTERRUPT;
-    kernelBranches(1, 0);
+    const pc = w.uLo();
+    w.event(EV_ENTRY, pc, uHi, w.kLo(), KERNEL_HI);
+    w.kindOfLast(EntryKind.INTERRUPT);
+    w.kernel(1, 0);
     blockAt(pc, uHi, EntryKind.INTERRUPT);
   }
   // The running task from here on: the idle task once the thread has blocked.
   const cur = block === GATE_BODY ? 0 : T;
   if (block === GATE_BODY) {
     const idleTail = nRaw >= 0 ? tailKernel + (N !== 0 ? 1 : 0) : 0;
-    kernelBranches(len - idleTail - i, 0);
+    w.kernel(len - idleTail - w.i, 0);
   } else if (reserve) {
-    tailKernel += reserve + (len - tailLen - reserve - i);
-  } else if (T && i < len - tailLen) {
+    tailKernel += reserve + (len - tailLen - reserve - w.i);
+  } else if (T && w.i < len - tailLen) {
     // The last epoch, blocked too late to take the interrupt: the run ends first.
-    while (i < len) {
-      put(EV_USER, uLo(), uHi, uLo(), uHi);
-      if (gate) counted();
+    while (w.i < len) {
+      w.user(uHi);
+      if (gate) counted(1);
     }
   }
 
@@ -214,29 +191,30 @@ export function generateEpoch(cfg: SimConfig, schedule: EpochSchedule, cpu: numb
   if (nRaw >= 0) {
     if (cur) {
       const rs = schedule.resumeState(cur, epoch);
-      put(EV_ENTRY, rs.kind === EntryKind.INTERRUPT ? rs.pc : rs.pc - 2, rs.pcHi, kLo(), KERNEL_HI);
-      kindOrTid[i - 1] = rs.kind;
+      w.event(EV_ENTRY, rs.kind === EntryKind.INTERRUPT ? rs.pc : rs.pc - 2, rs.pcHi, w.kLo(), KERNEL_HI);
+      w.kindOfLast(rs.kind);
       if (gate && isExplicitEntry(rs.kind)) {
-        counted();
+        counted(1);
         // Switched out anyway: its return to user, when it is next picked, waits.
         if (pendingBlock) block = GATE_TAIL;
       }
     }
-    kernelBranches(tailKernel, 0);
+    w.kernel(tailKernel, 0);
     if (N === cur) {
       // No switch after all (the pick is blocked, or the same thread): the reserved slot.
-      kernelBranches(len - i, 0);
+      w.kernel(len - w.i, 0);
     } else {
-      put(EV_SWITCH, kLo(), KERNEL_HI, kLo(), KERNEL_HI);
-      kindOrTid[i - 1] = N;
+      w.event(EV_SWITCH, w.kLo(), KERNEL_HI, w.kLo(), KERNEL_HI);
+      w.kindOfLast(N);
       if (N) {
         const loaded = T ? mmOf(T, cfg) : schedule.loadedMm[cpu]!;
         const nextMm = mmOf(N, cfg);
-        switchCr3[i - 1] = nextMm !== loaded ? cr3Of(nextMm) : 0;
-        switchPendingKind[i - 1] = schedule.resumeState(N, schedule.switchOutEpoch(N)).kind;
+        out.switchCr3[w.i - 1] = nextMm !== loaded ? cr3Of(nextMm) : 0;
+        out.switchPendingKind[w.i - 1] = schedule.resumeState(N, schedule.switchOutEpoch(N)).kind;
       }
     }
   }
+  const i = w.i;
   out.length = i;
   out.ownedEnd = block === GATE_BODY ? ownedEnd : i;
   out.gateRecords = gateRecords;
