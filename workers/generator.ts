@@ -12,9 +12,6 @@ import type { GeneratorData } from '../src/workload/generator-loop.js';
 
 const data = workerData as GeneratorData;
 try {
-  // Bulk work beside the CPU worker and coordinator's turns (src/base/thread-priority.ts).
-  const { BULK_THREAD_NICE, lowerThreadPriority } = await import('../src/base/thread-priority.js');
-  if (process.env.BTSIM_GENERATOR_NICE !== '0') lowerThreadPriority(BULK_THREAD_NICE);
   const { runGenerator } = await import('../src/workload/generator-loop.js');
   const { faultHooks } = await import('../src/run/fault-seam.js');
   // A test may make the generator fail (src/run/fault-seam.ts).
