@@ -27,6 +27,7 @@ import { consumerRegions } from '../src/consumers/consumer-memory.js';
 import { BUILTIN_DESIGNS } from '../src/designs/registry.js';
 import { spareSwap } from '../src/designs/spare-swap.js';
 import { run } from '../src/run/run.js';
+import type { RunResult } from '../src/run/result.js';
 import { BLOCK_RECORDS, FIVE, ONE, RECORD_BYTES, RECORD_WORDS, benchConfig, benchLayout, capture, type Capture } from './common.js';
 
 const args = process.argv.slice(2);
@@ -56,10 +57,10 @@ interface RunThroughput {
   shortBranches: number;
   shortWallMs: number;
   /** Wall time not proportional to the branches (the line through the two runs at 0 branches). */
-  fixedMs: number;
+  fixedMs: number | null;
   /** Branches per second of wall time beyond the fixed part. */
-  steadyBranchesPerSec: number;
-  steadyRatio: number;
+  steadyBranchesPerSec: number | null;
+  steadyRatio: number | null;
 }
 
 interface Row {
@@ -353,14 +354,19 @@ host cost of modelled time: run(), default consumers, check disabled, ${fmt(cloc
     const long = quick ? 50_000 : n === 64 ? 500_000 : n === 16 ? 2_000_000 : n === 4 ? 16_000_000 : 8_000_000;
     const short = await run({ cpus: n, branches: long / 8, check: checked });
     const r = await run({ cpus: n, branches: long, check: checked });
+    // Only a line through two runs of the same pipeline means anything: with two epochs per CPU
+    // or fewer a run has no generator thread (chunk-queue.ts, usesGenerator), and a slope that is
+    // not positive is noise. Then there is no split (null), as in most --quick runs.
+    const epochs = (x: RunResult) => Math.ceil(x.config.branches / x.config.workload.timesliceBranches);
     const msPerBranch = (r.host.wallMs - short.host.wallMs) / (r.totals.branches - short.totals.branches);
-    const steady = msPerBranch > 0 ? 1_000 / msPerBranch : NaN;
+    const split = msPerBranch > 0 && epochs(short) > 2 && epochs(r) > 2;
+    const steady = 1_000 / msPerBranch;
     runThroughput.push({
       cpus: n, checked, branches: r.totals.branches, wallMs: r.host.wallMs, branchesPerSec: r.host.branchesPerSec,
       ratio: +(r.host.branchesPerSec / genRate).toFixed(3),
       shortBranches: short.totals.branches, shortWallMs: short.host.wallMs,
-      fixedMs: Math.round(short.host.wallMs - msPerBranch * short.totals.branches),
-      steadyBranchesPerSec: Math.round(steady), steadyRatio: +(steady / genRate).toFixed(3),
+      fixedMs: split ? Math.round(short.host.wallMs - msPerBranch * short.totals.branches) : null,
+      steadyBranchesPerSec: split ? Math.round(steady) : null, steadyRatio: split ? +(steady / genRate).toFixed(3) : null,
     });
   }
   console.log('\nrun-throughput: run(), default consumers, modelled clock; ratio to record-path+generation (one thread) in this run');
@@ -369,11 +375,13 @@ host cost of modelled time: run(), default consumers, check disabled, ${fmt(cloc
     ['simulated CPUs', 'checked', 'branches', 'wall ms', 'M branches/s', 'ratio', 'short run ms', 'fixed ms', 'steady M br/s', 'steady ratio'],
     runThroughput.map((t) => [
       String(t.cpus), t.checked ? 'yes' : 'no', fmt(t.branches, 0), fmt(t.wallMs, 0), fmt(t.branchesPerSec / 1e6), fmt(t.ratio, 3),
-      fmt(t.shortWallMs, 0), fmt(t.fixedMs, 0), fmt(t.steadyBranchesPerSec / 1e6), fmt(t.steadyRatio, 3),
+      fmt(t.shortWallMs, 0), t.fixedMs === null ? '-' : fmt(t.fixedMs, 0),
+      t.steadyBranchesPerSec === null ? '-' : fmt(t.steadyBranchesPerSec / 1e6), t.steadyRatio === null ? '-' : fmt(t.steadyRatio, 3),
     ]),
   ));
   const at = (cpus: number, checked: boolean) => runThroughput.find((t) => t.cpus === cpus && t.checked === checked)!.ratio;
-  // The fixed cost in those wall times: a run too short to matter, 4 CPUs, checked.
+  // Start-up alone (worker threads starting and loading their modules): a run of next to no
+  // branches, 4 CPUs, checked. The fixed part above is more: it includes the JIT's warm-up.
   const startup = await run({ cpus: 4, branches: 1_000, check: true });
   console.log(`start-up: run() of 4 CPUs x 1,000 branches, checked, takes ${fmt(startup.host.wallMs, 0)} ms of wall time (worker threads starting and loading their modules)`);
 

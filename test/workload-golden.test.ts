@@ -33,6 +33,36 @@ const CASES: { name: string; config: object; events: number; digest: string }[] 
   },
   { name: 'idle CPUs', config: { seed: 1, cpus: 5, branches: 50_000, workload: { threads: 2, timesliceBranches: 777 } }, events: 250_000, digest: '836cda3b' },
   { name: '32-bit and 64-bit CPUs', config: { seed: 5, cpus: 2, branches: 40_000, format: [32, 64] }, events: 80_000, digest: '276f2f4e' },
+  // Tiny gates, so that threads block in every way the generator knows (found with V8's block
+  // coverage of generator.ts and epoch-writer.ts): in an entry's kernel path, at the return of
+  // the head, in user mode, in the tail (GATE_TAIL), and too late in the last epoch.
+  {
+    name: 'gated threads blocking in the body and too late in the last epoch',
+    config: {
+      seed: 22, cpus: 2, branches: 160, spares: 256,
+      workload: { threads: 3, timesliceBranches: 64, syscallRate: 250, interruptRate: 60, exceptionRate: 60, kernelPathMean: 3 },
+      consumers: [5, 7, 9].map((size, k) => ({ kind: 'thread-user', target: k + 1, mode: 'continuous', size, callbackDelay: [0, 1, 'never'][k] })),
+    },
+    events: 320, digest: '8981bcb7',
+  },
+  {
+    name: 'gated threads leaving CPUs idle to the end of their timeslice',
+    config: {
+      seed: 6, cpus: 2, branches: 213, spares: 256,
+      workload: { threads: 5, timesliceBranches: 64, syscallRate: 300, interruptRate: 40, exceptionRate: 40, kernelPathMean: 2 },
+      consumers: [4, 5, 6, 4, 5].map((size, k) => ({ kind: 'thread-user', target: k + 1, mode: 'continuous', size, callbackDelay: [0, 1, 0, 1, 'never'][k] })),
+    },
+    events: 426, digest: '8624dfa5',
+  },
+  {
+    name: 'gated threads whose buffer fills at the entry that switches them out',
+    config: {
+      seed: 1, cpus: 2, branches: 1_301, spares: 256,
+      workload: { threads: 5, timesliceBranches: 64, syscallRate: 300, interruptRate: 40, exceptionRate: 40, kernelPathMean: 2 },
+      consumers: [21, 25, 29, 31, 37].map((size, k) => ({ kind: 'thread-user', target: k + 1, mode: 'continuous', size, callbackDelay: [0, 1, 0, 1, 2][k] })),
+    },
+    events: 2_602, digest: '692d989b',
+  },
   { name: 'long kernel paths in 64-branch timeslices', config: { seed: 1, cpus: 2, branches: 20_011, workload: { timesliceBranches: 64, kernelPathMean: 30 } }, events: 40_022, digest: 'd27ddd13' },
 ];
 
