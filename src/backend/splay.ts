@@ -165,7 +165,10 @@ export class Splay {
     const end = p + n * W;
     while (p < end) {
       let q = p;
-      // (ESCAPE is -1 as int32)
+      // (ESCAPE is -1 as int32.) Four records at a time while none of them starts with it: an
+      // annotation's first word is always ESCAPE, so those four are branch records.
+      const end4 = end - 4 * W;
+      while (q <= end4 && i[q] !== -1 && i[q + W] !== -1 && i[q + 2 * W] !== -1 && i[q + 3 * W] !== -1) q += 4 * W;
       while (q < end && (i[q] !== -1 || i[q + 1] !== -1)) q += W;
       if (q > p) this.run64(st, p, q);
       if (q < end) {
