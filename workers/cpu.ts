@@ -9,16 +9,17 @@ import { Worker, receiveMessageOnPort, workerData, MessageChannel } from 'node:w
 import { serve } from '../src/run/control-plane.js';
 import { memFor } from '../src/mem/mem-for.js';
 import { CooperativeMem } from '../src/mem/cooperative-mem.js';
-import { G_STOP, hostBell } from '../src/mem/layout.js';
+import { hostBell } from '../src/mem/layout.js';
 import { CpuCore } from '../src/frontend/cpu-core.js';
 import type { CpuResult } from '../src/frontend/cpu-result.js';
 import { CPU_STAT_STARTED, CPU_STAT_STRIDE } from '../src/mem/layout.js';
 import { runCpuGroup, type GroupCpu } from '../src/frontend/cpu-group.js';
 import { newChunk } from '../src/workload/generator.js';
-import { workloadFor, type WorkloadSource } from '../src/workload/workload-for.js';
+import { workloadFor } from '../src/workload/workload-for.js';
 import { useGateTable } from '../src/workload/gate-table.js';
 import { Schedule } from '../src/workload/schedule.js';
-import { ChunkQueue } from '../src/workload/chunk-queue.js';
+import { attachQueue, type ChunkQueue } from '../src/workload/chunk-queue.js';
+import type { ThreadStall } from '../src/workload/thread-gates.js';
 import type { EventChunk } from '../src/workload/events.js';
 import type { WorkerData } from '../src/run/shared-state.js';
 import { faultHooks } from '../src/run/fault-seam.js';
@@ -29,21 +30,22 @@ if (state.gates) useGateTable(state.cfg, state.gates);
 const hooks = faultHooks();
 const onEpoch = hooks?.afterCpuEpoch?.bind(hooks);
 
+/** A CPU of this worker, and the gated threads' stalls it saw. */
+type WorkerCpu = GroupCpu & { stalls: () => ThreadStall[] };
+
 /** The generator thread and its queue, under the modelled clock with a synthetic workload. */
 function startGenerator(bell: number): { queue: ChunkQueue; failure: () => string; stop: () => void } | null {
   const cfg = state.cfg;
   const mine = state.queues?.find((q) => q.cpus[0] === cpus![0]);
   if (!mine) return null;
-  const capacity = cfg.workload.timesliceBranches;
-  const sab = mine.sab;
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(new URL('./generator.js', import.meta.url), {
-    workerData: { cfg, gates: state.gates, queue: sab, cpus, ctl: state.ctl, bell, port: port2 },
+    workerData: { cfg, gates: state.gates, queue: mine.sab, cpus, ctl: state.ctl, bell, port: port2 },
     transferList: [port2],
   });
   worker.unref();
   return {
-    queue: new ChunkQueue(sab, cpus!.length, capacity, cfg.check),
+    queue: attachQueue(cfg, mine),
     failure: () => (receiveMessageOnPort(port1)?.message as string | undefined) ?? 'the workload generator failed',
     stop: () => void worker.terminate(),
   };
@@ -63,16 +65,17 @@ serve({
       // first epoch is there; the others now.
       const started = (c: number): void => { stats[c * CPU_STAT_STRIDE + CPU_STAT_STARTED] = 1; };
       if (!fed) cpus!.forEach(started);
-      const shared = cpus!.length > 1;
-      const mem = shared ? new CooperativeMem(ctl) : undefined;
-      const group = cpus!.map((c, k) => {
+      // CPUs sharing the thread hand their waits to the driver (cooperative-mem.ts); a CPU alone
+      // blocks in them itself, and the driver only waits with it for its next epoch.
+      const mem = cpus!.length > 1 ? new CooperativeMem(ctl) : undefined;
+      const group = cpus!.map((c, k): WorkerCpu => {
         const core = new CpuCore(cfg, c, mem ?? memFor(cfg, state.ctl, c), state.layout, state.bufs, stats, state.clock);
         const afterEpoch = onEpoch && ((): void => onEpoch(c, core.branches));
         if (fed) {
           // Epochs from the generator thread; a schedule of its own follows them for the
           // gated threads' stalls (as far as this CPU got).
           const schedule = new Schedule(cfg);
-          const g: GroupCpu & { stalls: () => ReturnType<Schedule['stalls']> } = {
+          return {
             core, afterEpoch,
             next: () => {
               const ch = fed.queue.next(k);
@@ -86,38 +89,18 @@ serve({
             release: () => fed.queue.release(k),
             stalls: () => schedule.stalls(),
           };
-          return g;
         }
-        const workload: WorkloadSource = workloadFor(cfg, c);
+        const workload = workloadFor(cfg, c);
         const chunk = newChunk(cfg);
         let pending: EventChunk | 'end' | null = null;
-        const g: GroupCpu & { stalls: () => ReturnType<NonNullable<WorkloadSource['stalls']>> } = {
+        return {
           core, afterEpoch,
           next: () => (pending ??= workload.fill(chunk) ? chunk : 'end'),
           release: () => { pending = null; },
           stalls: () => workload.stalls?.() ?? [],
         };
-        return g;
       });
-      if (shared) {
-        runCpuGroup(group, ctl, bell);
-      } else {
-        const g = group[0]!;
-        for (;;) {
-          let chunk = g.next();
-          while (chunk === null && Atomics.load(ctl, G_STOP) === 0) {
-            const seen = Atomics.load(ctl, bell);
-            chunk = g.next();
-            if (chunk === null) Atomics.wait(ctl, bell, seen, 50);
-          }
-          if (chunk === null || chunk === 'end') break;
-          const more = g.core.execute(chunk);
-          g.release();
-          if (!more) break;
-          g.afterEpoch?.();
-        }
-        g.core.end();
-      }
+      runCpuGroup(group, ctl, bell);
       return group.map((g) => ({ ...g.core.result(), threadStalls: g.stalls() }));
     } finally {
       gen?.stop();

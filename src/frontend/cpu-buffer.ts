@@ -80,9 +80,12 @@ export abstract class CpuBuffer {
   /** Modelled time of the threshold crossing not yet sent with a PMI (-1: none). */
   protected tCross = -1;
 
-  /** The SAFE this CPU published last (modelled clock): the thread's driver runs the least first. */
+  /**
+   * The SAFE this CPU published last: the thread's driver runs the least first. Under the host
+   * clock there is none, and a CPU has its thread to itself: 0.
+   */
   safeNow(): number {
-    return this.clock!.lastPublished();
+    return this.clock?.lastPublished() ?? 0;
   }
 
   /** This CPU's modelled time now. */

@@ -1,10 +1,11 @@
 /**
- * Several simulated CPUs stepped on one worker thread (modelled clock, cpusPerWorker > 1). Each
- * CPU runs until it publishes its SAFE (a batch), waits for an answer (its memory hands both
- * over instead of blocking, cooperative-mem.ts) or for its next epoch to be generated
- * (workload/chunk-queue.ts); then the CPU whose clock is least runs. When all of them wait,
- * the thread sleeps on its bell, which the coordinator rings with each answer to one of them
- * and the generator with each epoch (layout.ts HOST_BELL).
+ * The simulated CPUs of one worker thread, stepped in turn. Several share a thread under the
+ * modelled clock (cpusPerWorker > 1): each CPU runs until it publishes its SAFE (a batch), waits
+ * for an answer (its memory hands both over instead of blocking, cooperative-mem.ts) or for its
+ * next epoch to be generated (workload/chunk-queue.ts); then the CPU whose clock is least runs.
+ * When all of them wait, the thread sleeps on its bell, which the coordinator rings with each
+ * answer to one of them and the generator with each epoch (layout.ts HOST_BELL). A CPU alone on
+ * its thread blocks in its own waits, and stops here only while its next epoch is not there.
  * Under the modelled clock a CPU's course depends only on its answers, so the figures are the
  * same whichever CPUs share a thread (clock-words.ts).
  */

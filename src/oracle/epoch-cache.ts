@@ -16,7 +16,7 @@ import type { SimConfig } from '../model/config.js';
 import type { EventChunk } from '../workload/events.js';
 import type { EpochSchedule } from '../workload/epoch-schedule.js';
 import { generateEpoch, newChunk } from '../workload/generator.js';
-import { ChunkQueue, type QueueMemory } from '../workload/chunk-queue.js';
+import { attachQueue, type ChunkQueue, type QueueMemory } from '../workload/chunk-queue.js';
 
 export class EpochCache {
   /** Cached chunks, least recently used first; `keys[i]` is chunk i's epoch * cpus + cpu. */
@@ -34,7 +34,7 @@ export class EpochCache {
   constructor(private readonly cfg: SimConfig, private readonly capacity = Math.min(cfg.cpus, 16) + 4, queues?: QueueMemory[]) {
     this.queues = Array.from({ length: cfg.cpus }, () => null);
     for (const m of queues ?? []) {
-      const q = new ChunkQueue(m.sab, m.cpus.length, cfg.workload.timesliceBranches, true);
+      const q = attachQueue(cfg, m);
       m.cpus.forEach((cpu, c) => { this.queues[cpu] = { q, c }; });
     }
   }

@@ -27,25 +27,24 @@ export class RecordList {
     this.length = 0;
   }
 
+  /** Room for `n` more records (the array at least doubles when it grows). */
+  private room(n: number): void {
+    if ((this.length + n) * RECORD_WORDS <= this.words.length) return;
+    const grown = new Uint32Array(Math.max(this.words.length * 2, (this.length + n) * RECORD_WORDS));
+    grown.set(this.words.subarray(0, this.length * RECORD_WORDS));
+    this.words = grown;
+  }
+
   /** Append records [a, b) of `src` (six words each) as they are. */
   pushRecords(src: Uint32Array, a: number, b: number): void {
     if (b <= a) return;
-    const n = b - a;
-    if ((this.length + n) * RECORD_WORDS > this.words.length) {
-      const grown = new Uint32Array(Math.max(this.words.length * 2, (this.length + n) * RECORD_WORDS));
-      grown.set(this.words.subarray(0, this.length * RECORD_WORDS));
-      this.words = grown;
-    }
+    this.room(b - a);
     this.words.set(src.subarray(a * RECORD_WORDS, b * RECORD_WORDS), this.length * RECORD_WORDS);
-    this.length += n;
+    this.length += b - a;
   }
 
   push(fLo: number, fHi: number, tLo: number, tHi: number, flLo: number, flHi: number): void {
-    if ((this.length + 1) * RECORD_WORDS > this.words.length) {
-      const grown = new Uint32Array(this.words.length * 2);
-      grown.set(this.words);
-      this.words = grown;
-    }
+    this.room(1);
     const o = this.length * RECORD_WORDS;
     const a = this.words;
     a[o] = fLo; a[o + 1] = fHi; a[o + 2] = tLo; a[o + 3] = tHi; a[o + 4] = flLo; a[o + 5] = flHi;

@@ -9,7 +9,7 @@
  */
 import type { SimConfig } from '../model/config.js';
 import { FLUSH_ACK, FLUSH_REQ, G_HEARTBEAT, PMI_ACK, PMI_REQ, WAIT_ACK, WAIT_REQ, cpuWord } from '../mem/layout.js';
-import { ChunkQueue, type QueueMemory } from '../workload/chunk-queue.js';
+import { attachQueue, type ChunkQueue, type QueueMemory } from '../workload/chunk-queue.js';
 import { cpuWorkerActor } from '../model/cpu-workers.js';
 import type { CpuResult } from '../frontend/cpu-result.js';
 import { CPU_STAT_BRANCHES, CPU_STAT_MIGRATION_WAIT, CPU_STAT_RESUME_WAIT, CPU_STAT_STARTED, CPU_STAT_STRIDE } from '../mem/layout.js';
@@ -66,7 +66,7 @@ export class Watchdog {
     queues: QueueMemory[] = [],
   ) {
     this.generators = queues.map((m) => ({
-      q: new ChunkQueue(m.sab, m.cpus.length, cfg.workload.timesliceBranches, cfg.check),
+      q: attachQueue(cfg, m),
       actor: cpuWorkerActor(m.cpus),
       seen: 0,
       seenAt: Date.now(),

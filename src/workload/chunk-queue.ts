@@ -157,6 +157,14 @@ class SlotChunk extends EventChunk {
   }
 }
 
+/**
+ * A side's view of a run's queue `m` (makeQueues): every side (the generator, the CPU worker,
+ * the sinks, the watchdog) must see the same slots, so they all attach through here.
+ */
+export function attachQueue(cfg: SimConfig, m: QueueMemory): ChunkQueue {
+  return new ChunkQueue(m.sab, m.cpus.length, cfg.workload.timesliceBranches, cfg.check);
+}
+
 /** One side's view of a CPU worker's queue (both sides build the same object). */
 export class ChunkQueue {
   readonly words: Int32Array;

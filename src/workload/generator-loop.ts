@@ -4,7 +4,7 @@ import type { SimConfig } from '../model/config.js';
 import { G_STOP } from '../mem/layout.js';
 import { useGateTable } from './gate-table.js';
 import { CpuWorkload } from './cpu-workload.js';
-import { ChunkQueue, GEN_BELL } from './chunk-queue.js';
+import { attachQueue, GEN_BELL } from './chunk-queue.js';
 
 export interface GeneratorData {
   cfg: SimConfig;
@@ -29,7 +29,7 @@ export function runGenerator(
   onEpoch?: (cpu: number, epoch: number) => void,
 ): void {
   const words = new Int32Array(ctl);
-  const q = new ChunkQueue(queue, cpus.length, cfg.workload.timesliceBranches, cfg.check);
+  const q = attachQueue(cfg, { sab: queue, cpus });
   if (gates) useGateTable(cfg, gates);
   const workloads = cpus.map((c) => new CpuWorkload(cfg, c));
   const done = cpus.map(() => false);
